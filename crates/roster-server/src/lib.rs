@@ -1,0 +1,181 @@
+//! Roster's HTTP surfaces, as one axum [`Router`] built by [`app`].
+//!
+//! `main` (in the `roster` binary) parses flags, opens the store and calls [`app`]; tests call
+//! [`app`] too. Every handler reaches the directory through [`AppState`]: the store, the clock and
+//! the server's configuration. Errors on `/api/v1` are [`error::ApiError`]s, answered as Okta's
+//! error object with Roster's `cause` and `remediation`.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod error;
+pub mod extract;
+pub mod logs;
+pub mod okta;
+pub mod paging;
+pub mod ratelimit;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use roster_core::Timestamp;
+use roster_directory::Directory;
+use roster_store::Store;
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (bulk endpoints publish their own, smaller, limits).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Server settings that handlers need.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Base URL used in `Link` headers and `_links`, without a trailing slash.
+    pub public_url: String,
+    /// Requests per API token per minute on `/api/v1` (Okta-style headers, 429 past it).
+    pub rate_limit_per_minute: u32,
+}
+
+impl ServerConfig {
+    pub fn new(public_url: impl Into<String>) -> Self {
+        ServerConfig {
+            public_url: public_url.into(),
+            rate_limit_per_minute: 6000,
+        }
+    }
+}
+
+/// Where handlers get time from: the real clock in production, a fixed one in tests.
+#[derive(Clone)]
+pub enum Clock {
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => {
+                let ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0);
+                Timestamp::from_millis(ms)
+            }
+            Clock::Fixed(t) => *t,
+        }
+    }
+}
+
+/// Everything a handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub directory: Directory,
+    pub config: Arc<ServerConfig>,
+    pub clock: Clock,
+    pub rate_limiter: ratelimit::RateLimiter,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        AppState {
+            directory: Directory::new(store.clone()),
+            store,
+            config: Arc::new(config),
+            clock: Clock::System,
+            rate_limiter: ratelimit::RateLimiter::default(),
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    use okta::{groups, policies, schemas, tokens, users};
+    let api = Router::new()
+        .route("/logs", get(logs::list_logs))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{id}",
+            get(users::get)
+                .post(users::update_partial)
+                .put(users::update_full)
+                .delete(users::delete),
+        )
+        .route("/users/{id}/lifecycle/{op}", post(users::lifecycle))
+        .route(
+            "/users/{id}/credentials/change_password",
+            post(users::change_password),
+        )
+        .route(
+            "/users/{id}/credentials/forgot_password",
+            post(users::forgot_password),
+        )
+        .route("/users/{id}/groups", get(users::groups_of_user))
+        .route("/groups", get(groups::list).post(groups::create))
+        .route(
+            "/groups/{id}",
+            get(groups::get).put(groups::update).delete(groups::delete),
+        )
+        .route("/groups/{id}/users", get(groups::members))
+        .route(
+            "/groups/{id}/users/{user_id}",
+            axum::routing::put(groups::add_member).delete(groups::remove_member),
+        )
+        .route("/policies", get(policies::list).post(policies::create))
+        .route(
+            "/policies/{id}",
+            get(policies::get)
+                .put(policies::update)
+                .delete(policies::delete),
+        )
+        .route("/policies/{id}/lifecycle/{op}", post(policies::lifecycle))
+        .route(
+            "/meta/schemas/user/default",
+            get(schemas::get).post(schemas::update),
+        )
+        .route("/api-tokens", get(tokens::list))
+        .route("/api-tokens/{id}", get(tokens::get).delete(tokens::revoke))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    let public = Router::new()
+        .route("/api/v1/authn", post(okta::authn::authn))
+        .route("/reset_password/{token}", post(okta::users::redeem_link))
+        .route("/welcome/{token}", post(okta::users::redeem_link));
+    Router::new()
+        .route("/health", get(health))
+        .nest("/api/v1", api)
+        .merge(public)
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "UP" }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "E0000022",
+        format!("The endpoint does not exist: {}", uri.path()),
+    )
+    .with_cause(format!("no Roster endpoint answers {}", uri.path()))
+    .with_remediation(
+        "check the path; the Management API lives under /api/v1 and SCIM under /scim/v2",
+    )
+}

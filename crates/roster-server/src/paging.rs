@@ -1,0 +1,74 @@
+//! `Link` headers for cursor paging, carrying the public URL as Okta's SDKs expect: they follow
+//! the absolute `rel="next"` URL as given, and stop when it is absent.
+
+use axum::http::HeaderValue;
+
+/// Percent-encode a query parameter value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Build `<url>; rel="self"` and, when there is a next page, `<url&after=..>; rel="next"`.
+/// `params` are the request's own parameters minus `after`, already in `name=value` form.
+pub fn link_header(
+    public_url: &str,
+    path: &str,
+    params: &[(String, String)],
+    after: Option<&str>,
+) -> Vec<HeaderValue> {
+    let query = |extra: Option<&str>| {
+        let mut parts: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        if let Some(after) = extra {
+            parts.push(format!("after={}", encode(after)));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    };
+    let mut links = Vec::new();
+    let self_link = format!("<{public_url}{path}{}>; rel=\"self\"", query(None));
+    if let Ok(v) = HeaderValue::from_str(&self_link) {
+        links.push(v);
+    }
+    if let Some(after) = after {
+        let next = format!("<{public_url}{path}{}>; rel=\"next\"", query(Some(after)));
+        if let Ok(v) = HeaderValue::from_str(&next) {
+            links.push(v);
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_carries_public_url_and_encoded_params() {
+        let links = link_header(
+            "http://roster.example",
+            "/api/v1/logs",
+            &[("filter".into(), "eventType eq \"a\"".into())],
+            Some("42"),
+        );
+        assert_eq!(links.len(), 2);
+        assert_eq!(
+            links[1].to_str().unwrap(),
+            "<http://roster.example/api/v1/logs?filter=eventType%20eq%20%22a%22&after=42>; rel=\"next\""
+        );
+    }
+}
