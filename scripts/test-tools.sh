@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the real clients the end-to-end tests drive, into target/ (never into the system):
+#   target/test-venv   Python: the official Okta SDK (`okta`), scim2-tester, scim2-cli,
+#                      scim2-client, scim2-server (a third-party SCIM peer)
+#   target/test-node   Node: the official Okta SDK (@okta/okta-sdk-nodejs)
+# Prints the two `export` lines the tests read (ROSTER_TEST_PYTHON, ROSTER_TEST_NODE_MODULES).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+venv=$root/target/test-venv
+stamp=$venv/.roster-installed-v1
+if [[ ! -f $stamp ]]; then
+  echo "installing Python test clients into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    'okta>=3,<4' 'scim2-tester' 'scim2-cli' 'scim2-client' 'scim2-server' >&2
+  touch "$stamp"
+fi
+
+node_dir=$root/target/test-node
+node_stamp=$node_dir/.roster-installed-v1
+if [[ ! -f $node_stamp ]]; then
+  echo "installing Node test clients into $node_dir" >&2
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && { [[ -f package.json ]] || npm init -y >/dev/null; } \
+    && npm install --no-audit --no-fund --silent '@okta/okta-sdk-nodejs@^8' >&2)
+  touch "$node_stamp"
+fi
+
+echo "export ROSTER_TEST_PYTHON=$venv/bin/python"
+echo "export ROSTER_TEST_NODE_MODULES=$node_dir/node_modules"
