@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the real clients the end-to-end tests drive, into target/ (never into the system):
 #   target/test-venv   Python: the official Okta SDK (`okta`), scim2-tester, scim2-cli,
-#                      scim2-client, scim2-server (a third-party SCIM peer)
+#                      scim2-client, scim2-server (a third-party SCIM peer), schemathesis
 #   target/test-node   Node: the official Okta SDK (@okta/okta-sdk-nodejs)
 # Prints the two `export` lines the tests read (ROSTER_TEST_PYTHON, ROSTER_TEST_NODE_MODULES).
 set -euo pipefail
@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 venv=$root/target/test-venv
-stamp=$venv/.roster-installed-v1
+stamp=$venv/.roster-installed-v2
 if [[ ! -f $stamp ]]; then
   echo "installing Python test clients into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    'okta>=3,<4' 'scim2-tester' 'scim2-cli' 'scim2-client' 'scim2-server' >&2
+    'okta>=3,<4' 'scim2-tester' 'scim2-cli' 'scim2-client' 'scim2-server' 'schemathesis' >&2
   touch "$stamp"
 fi
 

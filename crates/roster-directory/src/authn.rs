@@ -82,6 +82,48 @@ impl Directory {
                 Verified::Mismatch
             }
         };
+        // A hash to store instead, when the password matched an outdated hash.
+        let upgraded = match verified {
+            Verified::Match {
+                needs_upgrade: true,
+            } => Some(self.rehash(password).await?),
+            _ => None,
+        };
+        // Record the outcome. Concurrent sign-ins of one user race on its version: re-read and
+        // record again (the password check itself is not repeated), unless the password changed
+        // in between, in which case this sign-in fails.
+        let verified_hash = user.credentials.password_hash.clone();
+        let mut attempts = 0;
+        loop {
+            match self
+                .record_authn(ctx, &policy, user.clone(), verified, upgraded.clone())
+                .await
+            {
+                Err(DirectoryError::Stale { .. }) if attempts < 16 => {
+                    attempts += 1;
+                    let fresh = self.store.get_user(&user.id).await?;
+                    match fresh {
+                        Some(fresh) if fresh.credentials.password_hash == verified_hash => {
+                            user = fresh
+                        }
+                        _ => return Err(DirectoryError::AuthenticationFailed),
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Write what one sign-in attempt changes: failed-attempt count and lockout, or last login,
+    /// hash upgrade and expiry. Fails with [`DirectoryError::Stale`] when the user changed.
+    async fn record_authn(
+        &self,
+        ctx: &Ctx,
+        policy: &roster_core::PasswordPolicy,
+        mut user: User,
+        verified: Verified,
+        upgraded: Option<String>,
+    ) -> Result<AuthnOutcome> {
         let expected = user.version;
         match verified {
             Verified::Mismatch => {
@@ -111,9 +153,8 @@ impl Directory {
                 }
                 Err(DirectoryError::AuthenticationFailed)
             }
-            Verified::Match { needs_upgrade } => {
-                if needs_upgrade {
-                    let hash = self.rehash(password).await?;
+            Verified::Match { .. } => {
+                if let Some(hash) = upgraded {
                     user.credentials.password_hash = Some(hash);
                 }
                 user.failed_logins = 0;

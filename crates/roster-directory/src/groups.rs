@@ -35,6 +35,12 @@ fn check_name(name: &str) -> Result<()> {
 
 impl Directory {
     pub async fn get_group(&self, id: &str) -> Result<Group> {
+        if !Directory::storable(id) {
+            return Err(DirectoryError::NotFound {
+                kind: "group",
+                id: id.replace('\0', "\u{fffd}"),
+            });
+        }
         self.store
             .get_group(id)
             .await?

@@ -177,6 +177,7 @@ impl Directory {
             ctx.event(event_type, message)
                 .with_target(&user.id, "User", Some(user.login()), None);
         user.version = self.store.update_user(&user, expected, &[event]).await?;
+        self.password_was_set(&user, password).await;
         Ok(user)
     }
 
@@ -211,6 +212,7 @@ impl Directory {
             )
             .with_target(&user.id, "User", Some(user.login()), None);
         user.version = self.store.update_user(&user, expected, &[event]).await?;
+        self.password_was_set(&user, new).await;
         Ok(user)
     }
 

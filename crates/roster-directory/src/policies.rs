@@ -55,13 +55,22 @@ fn from_document(doc: &Document) -> Result<PasswordPolicy> {
 fn check(policy: &PasswordPolicy) -> Result<()> {
     policy.validate().map_err(|problems| {
         let first = problems.first().map(|p| p.field).unwrap_or("settings");
+        // The error names the first field itself; further problems name theirs.
+        let message = problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i == 0 {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.field, p.message)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
         DirectoryError::invalid(
             first,
-            problems
-                .iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect::<Vec<_>>()
-                .join("; "),
+            message,
             "fix the listed settings so that some password can satisfy the policy",
         )
     })
@@ -77,6 +86,12 @@ impl Directory {
     }
 
     pub async fn get_password_policy(&self, id: &str) -> Result<PasswordPolicy> {
+        if !Directory::storable(id) {
+            return Err(DirectoryError::NotFound {
+                kind: "policy",
+                id: id.replace('\0', "\u{fffd}"),
+            });
+        }
         let doc = self.store.get_document(KIND, id).await?;
         let doc = doc.ok_or_else(|| DirectoryError::NotFound {
             kind: "policy",
@@ -128,6 +143,12 @@ impl Directory {
         id: &str,
         mut policy: PasswordPolicy,
     ) -> Result<PasswordPolicy> {
+        if !Directory::storable(id) {
+            return Err(DirectoryError::NotFound {
+                kind: "policy",
+                id: id.replace('\0', "\u{fffd}"),
+            });
+        }
         let doc =
             self.store
                 .get_document(KIND, id)

@@ -1,7 +1,7 @@
 //! The user profile schema (`/api/v1/meta/schemas/user/default`), stored as one document. Until
 //! an administrator changes it, Okta's default base schema applies.
 
-use roster_core::profile::ProfileSchema;
+use roster_core::profile::{ProfileSchema, SchemaError};
 use roster_store::Document;
 use serde_json::{Map, Value};
 
@@ -49,16 +49,8 @@ impl Directory {
             };
             merge_section(&mut merged, section, changes)?;
         }
-        let schema = ProfileSchema::from_okta_json(merged.clone()).map_err(|e| {
-            DirectoryError::invalid(
-                &format!(
-                    "definitions.{}",
-                    e.to_string().split(':').next().unwrap_or("custom")
-                ),
-                e.cause(),
-                e.remediation(),
-            )
-        })?;
+        let schema = ProfileSchema::from_okta_json(merged.clone())
+            .map_err(|e| DirectoryError::invalid(&schema_field(&e), e.cause(), e.remediation()))?;
         let stored =
             serde_json::to_value(&schema).map_err(|e| DirectoryError::Internal(e.to_string()))?;
         let doc = Document {
@@ -77,6 +69,37 @@ impl Directory {
             .await?;
         Ok(schema)
     }
+}
+
+/// The field a refused schema change is about: `definitions.base.properties.NAME` or
+/// `definitions.custom.properties.NAME`.
+fn schema_field(err: &SchemaError) -> String {
+    let name = match err {
+        SchemaError::InvalidName { name }
+        | SchemaError::ReservedName { name }
+        | SchemaError::CollidesWithBase { name, .. }
+        | SchemaError::AlreadyDefined { name, .. }
+        | SchemaError::NotDefined { name }
+        | SchemaError::BaseNotModifiable { name }
+        | SchemaError::EmptyTitle { name }
+        | SchemaError::ItemsMissing { name }
+        | SchemaError::ItemsNotAllowed { name }
+        | SchemaError::BadItemsType { name, .. }
+        | SchemaError::NotApplicable { name, .. }
+        | SchemaError::MinGreaterThanMax { name, .. }
+        | SchemaError::BadPattern { name, .. }
+        | SchemaError::BadEnum { name, .. }
+        | SchemaError::Malformed { name, .. } => name,
+    };
+    if name == "definitions" {
+        return name.clone();
+    }
+    let base = matches!(err, SchemaError::BaseNotModifiable { .. })
+        || ProfileSchema::okta_default()
+            .base_attributes()
+            .any(|(n, _)| n == name);
+    let section = if base { "base" } else { "custom" };
+    format!("definitions.{section}.properties.{name}")
 }
 
 fn merge_section(merged: &mut Value, section: &str, changes: &Map<String, Value>) -> Result<()> {

@@ -110,6 +110,34 @@ impl Directory {
             .with_debug("expires", link.expires.to_string())
     }
 
+    /// Okta's forgot-password flow (`/credentials/forgot_password`): a recovery link for an ACTIVE
+    /// user whose password Roster holds, without changing the user's status (unlike
+    /// `reset_password`, which puts the user in RECOVERY).
+    pub async fn forgot_password(&self, ctx: &Ctx, user_id: &str) -> Result<OneTimeLink> {
+        let user = self.get_user(user_id).await?;
+        if !user.credentials.provider.kind.accepts_password() {
+            return Err(DirectoryError::PasswordNotAllowed {
+                provider: user.credentials.provider.kind.as_str(),
+            });
+        }
+        if user.status != roster_core::UserStatus::Active {
+            return Err(roster_core::LifecycleError::NotAllowedInStatus {
+                op: roster_core::LifecycleOp::ResetPassword,
+                status: user.status,
+            }
+            .into());
+        }
+        let link = self.new_link(LinkKind::Recovery, &user.id, ctx.now);
+        let event = ctx
+            .event("user.account.forgot_password", "Start forgot password flow")
+            .with_target(&user.id, "User", Some(user.login()), None);
+        let events = [event, self.link_event(ctx, &link, &user)];
+        self.store
+            .put_document(&self.link_document(&link, ctx.now)?, Some(0), &events)
+            .await?;
+        Ok(link)
+    }
+
     /// Redeem an activation or recovery link by setting the user's password. The link works once.
     pub async fn redeem_link(
         &self,
@@ -168,6 +196,7 @@ impl Directory {
             .store
             .update_user_consuming_document(&user, expected, KIND, &id, &[event])
             .await?;
+        self.password_was_set(&user, password).await;
         Ok(user)
     }
 }

@@ -65,6 +65,12 @@ pub struct LifecycleResult {
 impl Directory {
     /// Find a user by id, or by login (case-insensitive) as Okta's `GET /users/{idOrLogin}` does.
     pub async fn get_user(&self, id_or_login: &str) -> Result<User> {
+        if !Directory::storable(id_or_login) {
+            return Err(DirectoryError::NotFound {
+                kind: "user",
+                id: id_or_login.replace('\0', "\u{fffd}"),
+            });
+        }
         if let Some(user) = self.store.get_user(id_or_login).await? {
             return Ok(user);
         }
@@ -235,6 +241,9 @@ impl Directory {
                 &all_events,
             )
             .await?;
+        if let Some(PasswordInput::Value(secret)) = &new.password {
+            self.password_was_set(&user, secret).await;
+        }
         Ok((user, link))
     }
 
@@ -316,6 +325,9 @@ impl Directory {
         }
         user.last_updated = ctx.now;
         user.version = self.store.update_user(&user, expected, &events).await?;
+        if let Some(password) = &change.password {
+            self.password_was_set(&user, password).await;
+        }
         Ok(user)
     }
 

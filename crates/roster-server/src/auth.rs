@@ -7,7 +7,7 @@ use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::Rng;
-use roster_core::event::Actor;
+use roster_core::event::{Actor, Client};
 use roster_core::{ApiToken, Role};
 use sha2::{Digest, Sha256};
 
@@ -44,6 +44,8 @@ pub struct Principal {
     pub token_id: String,
     pub name: String,
     pub role: Role,
+    /// Where the request came from, for the System Log's `client`.
+    pub client: Client,
 }
 
 impl Principal {
@@ -106,12 +108,31 @@ pub async fn require_token(
         Some(_) => return Err(unauthorized("the API token has been revoked")),
         None => return Err(unauthorized("no API token with this value exists")),
     };
+    let client = request_client(&request);
     request.extensions_mut().insert(Principal {
         token_id: token.id,
         name: token.name,
         role: token.role,
+        client,
     });
     Ok(next.run(request).await)
+}
+
+/// The caller's address and user agent, as the System Log records them.
+pub fn request_client(request: &Request) -> Client {
+    let ip_address = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    let user_agent = request
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| serde_json::json!({ "rawUserAgent": ua }));
+    Client {
+        ip_address,
+        user_agent,
+    }
 }
 
 fn unauthorized(cause: &str) -> ApiError {

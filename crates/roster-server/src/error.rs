@@ -5,7 +5,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// An error answered on `/api/v1`.
+/// An error answered on `/api/v1`. Kept under clippy's `result_large_err` size (128 bytes): the
+/// texts that are set once are boxed slices rather than growable strings.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -13,9 +14,9 @@ pub struct ApiError {
     pub code: &'static str,
     pub summary: String,
     /// `errorCauses[].errorSummary`, e.g. `password: Password requirements were not met...`.
-    pub causes: Vec<Cause>,
-    pub cause: String,
-    pub remediation: String,
+    pub causes: Box<[Cause]>,
+    pub cause: Box<str>,
+    pub remediation: Box<str>,
     /// Extra response headers (e.g. `WWW-Authenticate`).
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
@@ -50,29 +51,31 @@ impl ApiError {
             status,
             code,
             summary: summary.into(),
-            causes: Vec::new(),
-            cause: String::new(),
-            remediation: String::new(),
+            causes: Box::default(),
+            cause: Box::default(),
+            remediation: Box::default(),
             headers: Vec::new(),
         }
     }
 
     pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
-        self.cause = cause.into();
+        self.cause = cause.into().into_boxed_str();
         self
     }
 
     pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
-        self.remediation = remediation.into();
+        self.remediation = remediation.into().into_boxed_str();
         self
     }
 
     pub fn with_error_cause(mut self, summary: impl Into<String>) -> Self {
-        self.causes.push(Cause {
+        let mut causes = std::mem::take(&mut self.causes).into_vec();
+        causes.push(Cause {
             error_summary: summary.into(),
             reason: None,
             location: None,
         });
+        self.causes = causes.into_boxed_slice();
         self
     }
 
@@ -139,6 +142,21 @@ impl ApiError {
             ))
     }
 
+    /// 413 E0000003: the body is larger than the server takes.
+    pub fn payload_too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "E0000003",
+            "The request body was too large.",
+        )
+        .with_error_cause(format!("body: larger than {} bytes", crate::MAX_BODY_BYTES))
+        .with_cause(format!(
+            "the body is larger than {} bytes",
+            crate::MAX_BODY_BYTES
+        ))
+        .with_remediation("send a smaller body; split bulk work into several requests")
+    }
+
     /// E0000009: an internal failure. The detail goes to the server log only.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
         let err = ApiError::new(
@@ -180,6 +198,68 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(name, value);
         }
         response
+    }
+}
+
+/// Middleware: the answers axum and tower-http make on their own (413 from the body limit, 405
+/// for a method a path does not take, 400 for a path that does not decode) become Okta error
+/// objects, with a cause and a remediation. `/scim/v2` answers in its own error format.
+pub async fn okta_error_bodies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.uri().path().starts_with("/scim/") {
+        return next.run(request).await;
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if json || !status.is_client_error() {
+        return response;
+    }
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large().into_response(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = response.headers().get(header::ALLOW).cloned();
+            let mut answer = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "E0000022",
+                "The endpoint does not support the provided HTTP method",
+            )
+            .with_cause(format!("{path} does not take {method}"))
+            .with_remediation("use a method this path takes: the Allow header lists them")
+            .into_response();
+            if let Some(allow) = allow {
+                answer.headers_mut().insert(header::ALLOW, allow);
+            }
+            answer
+        }
+        StatusCode::BAD_REQUEST => {
+            // axum's own rejection (a path parameter that does not decode): keep its words.
+            let text = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "E0000001",
+                "Api validation failed: path",
+            )
+            .with_error_cause(format!("path: {}", text.trim()))
+            .with_cause(format!(
+                "the request for {path} could not be read: {}",
+                text.trim()
+            ))
+            .with_remediation("percent-encode ids and logins in the path as UTF-8")
+            .into_response()
+        }
+        _ => response,
     }
 }
 

@@ -23,16 +23,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "E0000003",
-                    "The request body was too large.",
-                )
-                .with_cause(format!(
-                    "the body is larger than {} bytes",
-                    crate::MAX_BODY_BYTES
-                ))
-                .with_remediation("send a smaller body; split bulk work into several requests")
+                ApiError::payload_too_large()
             } else {
                 malformed(&rejection.body_text())
             }
@@ -51,26 +42,106 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
-        Ok(v) => Ok(v),
+        Ok(v) => match nul_field(bytes) {
+            None => Ok(v),
+            Some(field) => Err(ApiError::validation(
+                &field,
+                "contains the NUL character (\\u0000), which is not text Roster stores",
+            )
+            .with_remediation(format!("remove the \\u0000 from {field}"))),
+        },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
             if inner.is_syntax() || inner.is_eof() {
                 Err(malformed(&inner.to_string()))
+            } else if path.starts_with('[') {
+                // serde reads a struct from an array too; every /api/v1 body is an object.
+                Err(
+                    ApiError::validation("body", "the body must be a JSON object, not an array")
+                        .with_remediation("send a JSON object, e.g. {\"profile\": {...}}"),
+                )
             } else {
                 let field = if path == "." || path.is_empty() {
                     "body".to_owned()
                 } else {
                     path
                 };
+                let mut message = clean_serde_message(&inner.to_string());
+                if holds_secret(&field) {
+                    message = without_echoed_value(&message);
+                }
                 Err(
-                    ApiError::validation(&field, clean_serde_message(&inner.to_string()))
-                        .with_remediation(format!(
-                            "fix the value of {field} and send the request again"
-                        )),
+                    ApiError::validation(&field, message).with_remediation(format!(
+                        "fix the value of {field} and send the request again"
+                    )),
                 )
             }
         }
+    }
+}
+
+/// The path of the first string (or key) holding U+0000 in a well-formed JSON body, if any. No
+/// database keeps it as text (PostgreSQL refuses it), so Roster refuses it at the edge, on every
+/// store alike. Bodies without the `\u0000` escape (nearly all) are not parsed a second time.
+fn nul_field(bytes: &[u8]) -> Option<String> {
+    if !has_nul_escape(bytes) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut path = Vec::new();
+    find_nul(&value, &mut path).then(|| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.concat().trim_start_matches('.').to_owned()
+        }
+    })
+}
+
+/// Whether the raw body has a `\u0000` escape (one not itself escaped as `\\u0000`).
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    const ESCAPE: &[u8] = b"\\u0000";
+    let mut from = 0;
+    while let Some(at) = bytes[from..]
+        .windows(ESCAPE.len())
+        .position(|w| w == ESCAPE)
+        .map(|p| from + p)
+    {
+        let backslashes = bytes[..=at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+fn find_nul(value: &serde_json::Value, path: &mut Vec<String>) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(i, v)| {
+            path.push(format!("[{i}]"));
+            let found = find_nul(v, path);
+            if !found {
+                path.pop();
+            }
+            found
+        }),
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            path.push(format!(".{k}"));
+            let found = k.contains('\0') || find_nul(v, path);
+            if !found {
+                path.pop();
+            }
+            found
+        }),
+        _ => false,
     }
 }
 
@@ -86,6 +157,25 @@ fn malformed(detail: &str) -> ApiError {
         clean_serde_message(detail)
     ))
     .with_remediation("send a JSON object with Content-Type: application/json")
+}
+
+/// Whether a body field holds a secret (a password, a hash, a token), whose value an error must
+/// not repeat.
+fn holds_secret(field: &str) -> bool {
+    let field = field.to_ascii_lowercase();
+    ["password", "token", "secret", "hash"]
+        .iter()
+        .any(|word| field.contains(word))
+}
+
+/// serde's "invalid type: integer `5`, expected a string" without the value sent:
+/// "invalid type: integer, expected a string".
+fn without_echoed_value(message: &str) -> String {
+    let Some((head, tail)) = message.split_once(", expected") else {
+        return message.to_owned();
+    };
+    let kind = head.split(['`', '"']).next().unwrap_or(head).trim_end();
+    format!("{kind}, expected{tail}")
 }
 
 /// serde's messages end with " at line 1 column 17"; keep the position but drop the noise.
@@ -188,6 +278,11 @@ fn percent_decode(s: &str) -> Result<String, String> {
         }
         i += 1;
     }
+    if out.contains(&0) {
+        return Err(format!(
+            "query parameter {s:?} contains the NUL character (%00), which is not text"
+        ));
+    }
     String::from_utf8(out).map_err(|_| format!("query parameter {s:?} is not UTF-8"))
 }
 
@@ -212,6 +307,42 @@ mod tests {
         assert_eq!(err.summary, "Api validation failed: profile.login");
         let err = parse_json::<Body>(br#"{"profile":"#).unwrap_err();
         assert_eq!(err.code, "E0000003");
+    }
+
+    #[test]
+    fn secrets_of_the_wrong_type_are_not_repeated() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Password {
+            value: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            password: Password,
+        }
+        let err = parse_json::<Body>(br#"{"password":{"value":918273645}}"#).unwrap_err();
+        assert_eq!(err.summary, "Api validation failed: password.value");
+        assert!(!format!("{err:?}").contains("918273645"), "{err:?}");
+        assert!(err
+            .cause
+            .contains("invalid type: integer, expected a string"));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            profile: serde_json::Map<String, serde_json::Value>,
+        }
+        let err = parse_json::<Body>(br#"{"profile":{"tags":["a","b\u0000c"]}}"#).unwrap_err();
+        assert_eq!(err.code, "E0000001");
+        assert_eq!(err.summary, "Api validation failed: profile.tags[1]");
+        // An escaped backslash before u0000 is the text "\u0000", not a NUL.
+        assert!(parse_json::<Body>(br#"{"profile":{"x":"a\\u0000"}}"#).is_ok());
+        assert!(parse_json::<Body>(br#"{"profile":{"x":"a\\\u0000"}}"#).is_err());
+        assert!(decode_query("q=a%00b").is_err());
     }
 
     #[test]

@@ -9,16 +9,24 @@ use axum::http::HeaderMap;
 use axum::Json;
 use roster_core::{LogEvent, Timestamp};
 use roster_filter::{AttrPath, CompareOp, Filter, Span, Value};
-use roster_store::{EventQuery, Order};
+use roster_store::{EventQuery, Order, StoreError};
 
 use crate::error::ApiError;
 use crate::extract::QueryPairs;
-use crate::paging::link_header;
+use crate::paging::page_links;
 use crate::AppState;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/logs",
+    operation_id = "listLogEvents",
+    tag = "SystemLog",
+    params(("since" = Option<String>, Query, description = "ISO 8601 lower bound of `published`"), ("until" = Option<String>, Query, description = "ISO 8601 upper bound of `published`"), ("sortOrder" = Option<String>, Query, description = "ASCENDING (default) or DESCENDING"), ("filter" = Option<String>, Query, description = "Okta filter expression"), ("q" = Option<String>, Query, description = "Prefix search"), ("limit" = Option<u32>, Query, description = "Largest number of results in a page"), ("after" = Option<String>, Query, description = "The cursor of the next page, from a `next` Link header")),
+    responses((status = 200, description = "A page of events; `Link` headers carry `self` and `next`", body = [crate::openapi::LogEvent]), crate::openapi::ApiErrors),
+)]
 pub async fn list_logs(
     State(state): State<AppState>,
     params: QueryPairs,
@@ -41,6 +49,7 @@ pub async fn list_logs(
         Some(text) if !text.trim().is_empty() => Some(parse_filter("filter", text)?),
         _ => None,
     };
+    let user_filter = filter.clone();
     if let Some(q) = params.get("q").filter(|q| !q.trim().is_empty()) {
         let keywords = keyword_filter(q);
         filter = Some(match filter {
@@ -60,7 +69,21 @@ pub async fn list_logs(
         limit,
         order,
     };
-    let page = state.store.list_events(&query).await?;
+    let page = state
+        .store
+        .list_events(&query)
+        .await
+        .map_err(|err| match err {
+            StoreError::InvalidFilter { field, message } if field == "after" => {
+                ApiError::validation("after", message).with_remediation(
+                    "send the after value of a `next` link as it is, or leave after out",
+                )
+            }
+            StoreError::InvalidFilter { field, message } => {
+                attribute_error("filter", user_filter.as_ref(), &field, &message)
+            }
+            other => ApiError::from(other),
+        })?;
 
     // Bounded requests end without `next`; a polling request always gets one, pointing past
     // the last event it has seen, so the client can ask again for newer events.
@@ -71,10 +94,11 @@ pub async fn list_logs(
         None => None,
     };
     let mut headers = HeaderMap::new();
-    for link in link_header(
+    for link in page_links(
         &state.config.public_url,
         "/api/v1/logs",
         &params.without_after(),
+        params.get("after").filter(|a| !a.is_empty()),
         next.as_deref(),
     ) {
         headers.append(LINK, link);
@@ -92,11 +116,89 @@ fn parse_time(params: &QueryPairs, name: &str) -> Result<Option<Timestamp>, ApiE
     }
 }
 
-/// Parse a filter parameter, turning a syntax error into E0000031 with the position.
+/// Parse a filter parameter, turning a syntax error into E0000031 with the position. A string
+/// value holding U+0000 is refused here too: no attribute can hold it, and no store takes it.
 pub fn parse_filter(param: &str, text: &str) -> Result<Filter, ApiError> {
-    roster_filter::parse(text).map_err(|e| {
+    let filter = roster_filter::parse(text).map_err(|e| {
         ApiError::invalid_search(param, format!("{e} (at character {})", e.position() + 1))
-    })
+    })?;
+    if let Some(at) = nul_value_at(&filter) {
+        return Err(ApiError::invalid_search(
+            param,
+            format!(
+                "a value holds the NUL character (\\u0000), which no attribute can hold (at character {})",
+                at + 1
+            ),
+        ));
+    }
+    Ok(filter)
+}
+
+/// The start of the first comparison whose string value holds U+0000.
+fn nul_value_at(filter: &Filter) -> Option<usize> {
+    match filter {
+        Filter::Compare {
+            value: Value::String(s),
+            span,
+            ..
+        } if s.contains('\0') => Some(span.start),
+        Filter::Compare { .. } | Filter::Present { .. } => None,
+        Filter::And(a, b) | Filter::Or(a, b) => nul_value_at(a).or_else(|| nul_value_at(b)),
+        Filter::Not(f, _) | Filter::ValuePath { filter: f, .. } => nul_value_at(f),
+    }
+}
+
+/// Where the filter names the attribute `field` (a byte offset), to point at an attribute the
+/// store cannot search.
+fn attribute_at(filter: &Filter, field: &str) -> Option<usize> {
+    match filter {
+        Filter::Compare { path, .. } | Filter::Present { path, .. } => {
+            (path.dotted() == field).then_some(path.span.start)
+        }
+        Filter::ValuePath { path, filter, .. } => {
+            if path.dotted() == field {
+                Some(path.span.start)
+            } else {
+                attribute_at(filter, field)
+            }
+        }
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            attribute_at(a, field).or_else(|| attribute_at(b, field))
+        }
+        Filter::Not(f, _) => attribute_at(f, field),
+    }
+}
+
+/// E0000031 for an attribute the store refused (unknown, or not searchable), naming the
+/// parameter, the attribute and where the expression names it.
+pub fn attribute_error(
+    param: &str,
+    filter: Option<&Filter>,
+    field: &str,
+    message: &str,
+) -> ApiError {
+    let at = filter
+        .and_then(|f| attribute_at(f, field))
+        .map(|p| format!(" (at character {})", p + 1))
+        .unwrap_or_default();
+    ApiError::invalid_search(param, format!("{field}: {message}{at}"))
+}
+
+/// A directory error from a list call with a `search` or `filter`: filter problems become
+/// E0000031 naming the parameter and the position; anything else maps as usual.
+pub fn list_error(
+    param: &str,
+    filter: Option<&Filter>,
+    err: roster_directory::DirectoryError,
+) -> ApiError {
+    match err {
+        roster_directory::DirectoryError::InvalidFilter {
+            field,
+            message,
+            position: None,
+        } => attribute_error(param, filter, &field, &message),
+        other => ApiError::from(other),
+    }
 }
 
 /// Okta's `q`: every whitespace-separated keyword must occur in the event's message, type,

@@ -25,6 +25,18 @@ pub fn link_header(
     params: &[(String, String)],
     after: Option<&str>,
 ) -> Vec<HeaderValue> {
+    page_links(public_url, path, params, None, after)
+}
+
+/// As [`link_header`], with the `self` link naming the page itself as Okta's does: the
+/// request's own cursor (`current`) included.
+pub fn page_links(
+    public_url: &str,
+    path: &str,
+    params: &[(String, String)],
+    current: Option<&str>,
+    after: Option<&str>,
+) -> Vec<HeaderValue> {
     let query = |extra: Option<&str>| {
         let mut parts: Vec<String> = params
             .iter()
@@ -40,7 +52,7 @@ pub fn link_header(
         }
     };
     let mut links = Vec::new();
-    let self_link = format!("<{public_url}{path}{}>; rel=\"self\"", query(None));
+    let self_link = format!("<{public_url}{path}{}>; rel=\"self\"", query(current));
     if let Ok(v) = HeaderValue::from_str(&self_link) {
         links.push(v);
     }
@@ -56,6 +68,22 @@ pub fn link_header(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn self_link_names_the_current_page() {
+        let links = page_links(
+            "http://roster.example",
+            "/api/v1/users",
+            &[("limit".into(), "2".into())],
+            Some("00u1"),
+            None,
+        );
+        assert_eq!(links.len(), 1, "no next on the last page");
+        assert_eq!(
+            links[0].to_str().unwrap(),
+            "<http://roster.example/api/v1/users?limit=2&after=00u1>; rel=\"self\""
+        );
+    }
 
     #[test]
     fn next_link_carries_public_url_and_encoded_params() {

@@ -37,6 +37,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         lookups: usize,
     },
+    /// Time Argon2id password hashing and verification (the bound on authn throughput).
+    Hash {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Append EVENTS System Log events, then time `eventType eq "..."` to the first page of 100.
     LogFilter {
         #[command(flatten)]
@@ -63,6 +68,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             batch,
             skip_load,
         } => bench_log_filter(&db, events, batch, skip_load).await,
+        BenchCommand::Hash { rounds } => bench_hash(rounds),
     }
 }
 
@@ -258,5 +264,32 @@ async fn bench_log_filter(
         );
     }
     store.close().await;
+    Ok(())
+}
+
+fn bench_hash(rounds: usize) -> anyhow::Result<()> {
+    let mut hash_hist = Histogram::<u64>::new(3).context("histogram")?;
+    let mut verify_hist = Histogram::<u64>::new(3).context("histogram")?;
+    for i in 0..rounds.max(1) {
+        let password = format!("Bench-Password-{i}!");
+        let t = Instant::now();
+        let hash =
+            roster_credentials::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        hash_hist.record(t.elapsed().as_micros() as u64).ok();
+        let t = Instant::now();
+        let ok = roster_credentials::verify_password(&password, &hash)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        verify_hist.record(t.elapsed().as_micros() as u64).ok();
+        anyhow::ensure!(ok.is_match(), "verification failed");
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let verify_ms = verify_hist.value_at_quantile(0.5) as f64 / 1000.0;
+    println!(
+        "bench hash: argon2id m=19456 t=2 p=1 hash_p50_ms={:.1} verify_p50_ms={verify_ms:.1} cores={cores} authn_ceiling_per_second={:.0}",
+        hash_hist.value_at_quantile(0.5) as f64 / 1000.0,
+        cores as f64 * 1000.0 / verify_ms
+    );
     Ok(())
 }

@@ -23,6 +23,15 @@ fn random_token(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/authn",
+    operation_id = "authn",
+    tag = "Authentication",
+    security(()),
+    request_body = crate::openapi::AuthnRequest,
+    responses((status = 200, description = "The authentication transaction", body = crate::openapi::AuthnTransaction), crate::openapi::ApiErrors),
+)]
 pub async fn authn(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<AuthnIn>,

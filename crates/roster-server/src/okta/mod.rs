@@ -17,7 +17,9 @@ use crate::AppState;
 
 /// The change context of a request: its principal as the actor, the server clock.
 pub fn ctx(state: &AppState, principal: &Principal) -> Ctx {
-    Ctx::new(principal.actor(), state.now())
+    let mut ctx = Ctx::new(principal.actor(), state.now());
+    ctx.client = principal.client.clone();
+    ctx
 }
 
 impl From<DirectoryError> for ApiError {

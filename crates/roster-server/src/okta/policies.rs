@@ -42,6 +42,14 @@ fn require_password_type(params: &QueryPairs) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/policies",
+    operation_id = "listPolicies",
+    tag = "Policy",
+    params(("type" = String, Query, description = "Policy type; Roster manages `PASSWORD` only", example = "PASSWORD")),
+    responses((status = 200, description = "The password policies", body = [crate::openapi::PasswordPolicy]), crate::openapi::ApiErrors),
+)]
 pub async fn list(
     State(state): State<AppState>,
     params: QueryPairs,
@@ -72,6 +80,14 @@ fn parse_policy(body: Value) -> Result<PasswordPolicy, ApiError> {
     crate::extract::parse_json::<PasswordPolicy>(body.to_string().as_bytes())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/policies",
+    operation_id = "createPolicy",
+    tag = "Policy",
+    request_body = crate::openapi::PasswordPolicyIn,
+    responses((status = 200, description = "The policy", body = crate::openapi::PasswordPolicy), crate::openapi::ApiErrors),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -86,6 +102,14 @@ pub async fn create(
     Ok(Json(with_links(&created, &state.config.public_url)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/policies/{id}",
+    operation_id = "getPolicy",
+    tag = "Policy",
+    params(("id" = String, Path, description = "Policy id")),
+    responses((status = 200, description = "The policy", body = crate::openapi::PasswordPolicy), crate::openapi::ApiErrors),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -94,6 +118,15 @@ pub async fn get(
     Ok(Json(with_links(&policy, &state.config.public_url)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/policies/{id}",
+    operation_id = "replacePolicy",
+    tag = "Policy",
+    params(("id" = String, Path, description = "Policy id")),
+    request_body = crate::openapi::PasswordPolicyIn,
+    responses((status = 200, description = "The policy", body = crate::openapi::PasswordPolicy), crate::openapi::ApiErrors),
+)]
 pub async fn update(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -109,6 +142,14 @@ pub async fn update(
     Ok(Json(with_links(&updated, &state.config.public_url)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/policies/{id}",
+    operation_id = "deletePolicy",
+    tag = "Policy",
+    params(("id" = String, Path, description = "Policy id")),
+    responses((status = 204, description = "Done"), crate::openapi::ApiErrors),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -122,6 +163,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/policies/{id}/lifecycle/{op}",
+    operation_id = "policyLifecycle",
+    tag = "Policy",
+    params(("id" = String, Path, description = "Policy id"), ("op" = String, Path, description = "activate or deactivate")),
+    responses((status = 204, description = "Done"), crate::openapi::ApiErrors),
+)]
 pub async fn lifecycle(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

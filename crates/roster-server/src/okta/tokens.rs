@@ -23,6 +23,13 @@ fn token_json(t: &roster_core::ApiToken, base: &str) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/api-tokens",
+    operation_id = "listApiTokens",
+    tag = "ApiToken",
+    responses((status = 200, description = "The API tokens", body = [crate::openapi::ApiToken]), crate::openapi::ApiErrors),
+)]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
     let tokens = state.store.list_tokens().await?;
     Ok(Json(
@@ -34,18 +41,45 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, Api
     ))
 }
 
+/// The token with this id; an id no store could hold (one with U+0000) is simply not found.
+async fn find(state: &AppState, id: &str) -> Result<roster_core::ApiToken, ApiError> {
+    if id.contains('\0') {
+        return Err(ApiError::not_found(
+            "API token",
+            &id.replace('\0', "\u{fffd}"),
+        ));
+    }
+    state
+        .store
+        .get_token(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("API token", id))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/api-tokens/{id}",
+    operation_id = "getApiToken",
+    tag = "ApiToken",
+    params(("id" = String, Path, description = "API token id")),
+    responses((status = 200, description = "The API token", body = crate::openapi::ApiToken), crate::openapi::ApiErrors),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = state
-        .store
-        .get_token(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("API token", &id))?;
+    let token = find(&state, &id).await?;
     Ok(Json(token_json(&token, &state.config.public_url)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/api-tokens/{id}",
+    operation_id = "revokeApiToken",
+    tag = "ApiToken",
+    params(("id" = String, Path, description = "API token id, or `current` for the token of the request")),
+    responses((status = 204, description = "Done"), crate::openapi::ApiErrors),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -57,11 +91,7 @@ pub async fn revoke(
     } else {
         id
     };
-    let token = state
-        .store
-        .get_token(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("API token", &id))?;
+    let token = find(&state, &id).await?;
     let ctx = super::ctx(&state, &principal);
     let event = ctx
         .event("system.api_token.revoke", "Revoke API token")

@@ -18,19 +18,27 @@ use super::wire::{CredentialsIn, GroupOut, ProviderIn, UserIn, UserOut};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{parse_json, ApiJson, QueryPairs};
-use crate::logs::parse_filter;
-use crate::paging::link_header;
+use crate::logs::{list_error, parse_filter};
+use crate::paging::page_links;
 use crate::AppState;
 
 const DEFAULT_LIMIT: u32 = 200;
 const MAX_LIMIT: u32 = 200;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    operation_id = "listUsers",
+    tag = "User",
+    params(("q" = Option<String>, Query, description = "Prefix search"), ("filter" = Option<String>, Query, description = "Okta filter expression"), ("search" = Option<String>, Query, description = "Okta search expression"), ("limit" = Option<u32>, Query, description = "Largest number of results in a page"), ("after" = Option<String>, Query, description = "The cursor of the next page, from a `next` Link header")),
+    responses((status = 200, description = "A page of users; `Link` headers carry `self` and `next`", body = [crate::okta::wire::UserOut]), crate::openapi::ApiErrors),
+)]
 pub async fn list(
     State(state): State<AppState>,
     params: QueryPairs,
 ) -> Result<(HeaderMap, Json<Vec<UserOut>>), ApiError> {
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let filter = match (
+    let (param, filter) = match (
         params.get("search").filter(|s| !s.trim().is_empty()),
         params.get("filter").filter(|s| !s.trim().is_empty()),
     ) {
@@ -40,10 +48,11 @@ pub async fn list(
                     .with_remediation("combine the conditions into one search expression with and"),
             )
         }
-        (Some(s), None) => Some(parse_filter("search", s)?),
-        (None, Some(f)) => Some(parse_filter("filter", f)?),
-        (None, None) => None,
+        (Some(s), None) => ("search", Some(parse_filter("search", s)?)),
+        (None, Some(f)) => ("filter", Some(parse_filter("filter", f)?)),
+        (None, None) => ("search", None),
     };
+    let shown = filter.clone();
     let query = UserListQuery {
         filter,
         q: params.get("q").filter(|q| !q.is_empty()).map(str::to_owned),
@@ -53,13 +62,18 @@ pub async fn list(
             .map(str::to_owned),
         limit,
     };
-    let page = state.directory.list_users(&query).await?;
+    let page = state
+        .directory
+        .list_users(&query)
+        .await
+        .map_err(|e| list_error(param, shown.as_ref(), e))?;
     let base = &state.config.public_url;
     let mut headers = HeaderMap::new();
-    for l in link_header(
+    for l in page_links(
         base,
         "/api/v1/users",
         &params.without_after(),
+        params.get("after").filter(|a| !a.is_empty()),
         page.next_after.as_deref(),
     ) {
         headers.append(LINK, l);
@@ -102,6 +116,15 @@ fn password_input(creds: &Option<CredentialsIn>) -> Result<Option<PasswordInput>
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    operation_id = "createUser",
+    tag = "User",
+    params(("activate" = Option<bool>, Query, description = "Activate the user (default true)"), ("provider" = Option<bool>, Query, description = "Create with a federated/social provider"), ("nextLogin" = Option<String>, Query, description = "`changePassword` to expire the password at once")),
+    request_body = crate::okta::wire::UserIn,
+    responses((status = 200, description = "The user", body = crate::okta::wire::UserOut), crate::openapi::ApiErrors),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -153,6 +176,14 @@ pub async fn create(
     Ok(Json(UserOut::from_user(&user, &state.config.public_url)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    operation_id = "getUser",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login")),
+    responses((status = 200, description = "The user", body = crate::okta::wire::UserOut), crate::openapi::ApiErrors),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -206,6 +237,15 @@ async fn update(
     Ok(Json(UserOut::from_user(&user, &state.config.public_url)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}",
+    operation_id = "updateUser",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login")),
+    request_body = crate::okta::wire::UserIn,
+    responses((status = 200, description = "The user", body = crate::okta::wire::UserOut), crate::openapi::ApiErrors),
+)]
 pub async fn update_partial(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -215,6 +255,15 @@ pub async fn update_partial(
     update(state, principal, id, body, false).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}",
+    operation_id = "replaceUser",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login")),
+    request_body = crate::okta::wire::UserIn,
+    responses((status = 200, description = "The user", body = crate::okta::wire::UserOut), crate::openapi::ApiErrors),
+)]
 pub async fn update_full(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -224,6 +273,14 @@ pub async fn update_full(
     update(state, principal, id, body, true).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}",
+    operation_id = "deleteUser",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login")),
+    responses((status = 204, description = "Done"), crate::openapi::ApiErrors),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -244,6 +301,14 @@ struct ResetBody {
     credentials: Option<CredentialsIn>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/lifecycle/{op}",
+    operation_id = "userLifecycle",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login"), ("op" = String, Path, description = "activate, reactivate, deactivate, suspend, unsuspend, unlock, reset_password, expire_password or expire_password_with_temp_password"), ("sendEmail" = Option<bool>, Query, description = "false returns the activation or reset link"), ("tempPassword" = Option<bool>, Query, description = "expire_password: also set a temporary password")),
+    responses((status = 200, description = "`{}`, a link, or the user", body = crate::openapi::LifecycleResult), crate::openapi::ApiErrors),
+)]
 pub async fn lifecycle(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -288,8 +353,21 @@ pub async fn lifecycle(
         .await?;
     let base = &state.config.public_url;
     if let Some(secret) = result.temp_password {
+        // The SDKs type this answer as the User (PASSWORD_EXPIRED); older clients read
+        // `tempPassword` from it. Give both: the user, with the temporary password beside it.
         use secrecy::ExposeSecret;
-        return Ok(Json(json!({ "tempPassword": secret.expose_secret() })).into_response());
+        let mut body = match &result.user {
+            Some(user) => serde_json::to_value(UserOut::from_user(user, base))
+                .map_err(|e| ApiError::internal(&e))?,
+            None => json!({}),
+        };
+        if let Some(obj) = body.as_object_mut() {
+            obj.insert(
+                "tempPassword".into(),
+                Value::String(secret.expose_secret().to_owned()),
+            );
+        }
+        return Ok(Json(body).into_response());
     }
     let body = match (lifecycle_op, &result.link) {
         (LifecycleOp::Activate | LifecycleOp::Reactivate, Some(link)) if !send_email => {
@@ -321,6 +399,15 @@ pub struct SecretValue {
     value: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/credentials/change_password",
+    operation_id = "changePassword",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login")),
+    request_body = crate::openapi::ChangePasswordRequest,
+    responses((status = 200, description = "The user's credentials", body = crate::openapi::UserCredentials), crate::openapi::ApiErrors),
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -337,6 +424,14 @@ pub async fn change_password(
     Ok(Json(credentials_json(&user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/credentials/forgot_password",
+    operation_id = "forgotPassword",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login"), ("sendEmail" = Option<bool>, Query, description = "false returns the reset link")),
+    responses((status = 200, description = "`{}` or the reset link", body = crate::openapi::ForgotPasswordResult), crate::openapi::ApiErrors),
+)]
 pub async fn forgot_password(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -345,21 +440,17 @@ pub async fn forgot_password(
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
     let send_email = params.bool("sendEmail", true)?;
-    let result = state
+    let link = state
         .directory
-        .lifecycle(
-            &ctx(&state, &principal),
-            &id,
-            LifecycleOp::ResetPassword,
-            false,
-        )
+        .forgot_password(&ctx(&state, &principal), &id)
         .await?;
-    match (&result.link, send_email) {
-        (Some(link), false) => Ok(Json(
-            json!({ "resetPasswordUrl": format!("{}{}", state.config.public_url, link.path()) }),
-        )),
-        _ => Ok(Json(json!({}))),
+    if send_email {
+        // Roster sends no email; the link exists and the caller chose not to see it.
+        return Ok(Json(json!({})));
     }
+    Ok(Json(
+        json!({ "resetPasswordUrl": format!("{}{}", state.config.public_url, link.path()) }),
+    ))
 }
 
 fn credentials_json(user: &roster_core::User) -> Value {
@@ -369,6 +460,14 @@ fn credentials_json(user: &roster_core::User) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}/groups",
+    operation_id = "listUserGroups",
+    tag = "User",
+    params(("id" = String, Path, description = "User id or login")),
+    responses((status = 200, description = "The groups of the user", body = [crate::okta::wire::GroupOut]), crate::openapi::ApiErrors),
+)]
 pub async fn groups_of_user(
     State(state): State<AppState>,
     Path(id): Path<String>,

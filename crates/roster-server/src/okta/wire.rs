@@ -6,24 +6,39 @@ use roster_core::{Group, Timestamp, User};
 use roster_credentials::ImportedHash;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
 
 /// `GET /api/v1/users/{id}` and every user in a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOut {
     pub id: String,
+    /// STAGED, PROVISIONED, ACTIVE, RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED or DEPROVISIONED.
+    #[schema(value_type = String)]
     pub status: &'static str,
+    #[schema(value_type = String, format = DateTime)]
     pub created: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub activated: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub status_changed: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_login: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     pub last_updated: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub password_changed: Option<Timestamp>,
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::JsonObject)]
     pub user_type: Value,
+    /// The profile: `login`, `email`, `firstName`, `lastName` and the schema's other attributes.
+    #[schema(value_type = crate::openapi::JsonObject)]
     pub profile: Map<String, Value>,
+    #[schema(value_type = crate::openapi::JsonObject)]
     pub credentials: Value,
     #[serde(rename = "_links")]
+    #[schema(value_type = crate::openapi::JsonObject)]
     pub links: Map<String, Value>,
 }
 
@@ -98,7 +113,7 @@ impl UserOut {
 }
 
 /// `credentials` in a create or update body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialsIn {
     #[serde(default)]
@@ -107,14 +122,17 @@ pub struct CredentialsIn {
     pub provider: Option<ProviderIn>,
     /// Accepted for compatibility; Roster has no recovery questions.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::JsonObject>)]
     pub recovery_question: Option<Value>,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct PasswordIn {
     #[serde(default)]
     pub value: Option<String>,
+    /// An imported hash in Okta's `credentials.password.hash` shape.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::JsonObject>)]
     pub hash: Option<ImportedHash>,
 }
 
@@ -127,7 +145,7 @@ impl std::fmt::Debug for PasswordIn {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ProviderIn {
     #[serde(rename = "type")]
     pub kind: String,
@@ -136,32 +154,44 @@ pub struct ProviderIn {
 }
 
 /// `POST /api/v1/users` and `POST|PUT /api/v1/users/{id}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIn {
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::JsonObject>)]
     pub profile: Option<Map<String, Value>>,
     #[serde(default)]
     pub credentials: Option<CredentialsIn>,
     #[serde(default)]
     pub group_ids: Vec<String>,
     #[serde(default, rename = "type")]
+    #[schema(value_type = Option<crate::openapi::JsonObject>)]
     pub user_type: Option<Value>,
 }
 
 /// Okta's group.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Group)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupOut {
     pub id: String,
+    #[schema(value_type = String, format = DateTime)]
     pub created: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub last_updated: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub last_membership_updated: Timestamp,
+    #[schema(value_type = Vec<String>)]
     pub object_class: Vec<&'static str>,
+    /// `OKTA_GROUP`, `APP_GROUP` or `BUILT_IN`.
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: &'static str,
+    /// `name` and `description`.
+    #[schema(value_type = crate::openapi::JsonObject)]
     pub profile: Value,
     #[serde(rename = "_links")]
+    #[schema(value_type = crate::openapi::JsonObject)]
     pub links: Value,
 }
 
@@ -186,14 +216,15 @@ impl GroupOut {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct GroupIn {
     pub profile: GroupProfileIn,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct GroupProfileIn {
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,

@@ -17,6 +17,8 @@ pub struct Server {
     pub stdout_lines: Vec<String>,
     pub stderr_path: PathBuf,
     pub data_dir: PathBuf,
+    /// `--database-url` when the server runs on PostgreSQL (or an explicit SQLite URL).
+    pub database_url: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -126,12 +128,42 @@ impl Server {
             stdout_lines: lines,
             stderr_path,
             data_dir,
+            database_url: opts.database_url.clone(),
             _dir: Some(dir),
         }
     }
 
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// `roster token create --name NAME --role ROLE` against this server's database, run through
+    /// the binary while the server runs; returns the new token value (printed once on stdout).
+    pub fn create_token(&self, name: &str, role: &str) -> String {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("token")
+            .arg("create")
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--name")
+            .arg(name)
+            .arg("--role")
+            .arg(role)
+            .env_remove("ROSTER_DATABASE_URL")
+            .env_remove("ROSTER_DATA_DIR");
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let out = cmd.output().expect("run roster token create");
+        assert!(
+            out.status.success(),
+            "roster token create failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(!token.is_empty(), "roster token create printed no token");
+        token
     }
 
     /// Send SIGTERM and wait for the exit status.
@@ -233,4 +265,43 @@ impl PgDatabase {
             .await;
         }
     }
+}
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("the crate lives in <workspace>/crates/roster")
+        .to_path_buf()
+}
+
+/// The Python with the official Okta SDK: `ROSTER_TEST_PYTHON`, else the venv that
+/// `scripts/test-tools.sh` makes. Missing is a failure, never a skip.
+pub fn test_python() -> PathBuf {
+    let path = std::env::var_os("ROSTER_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/test-venv/bin/python"));
+    assert!(
+        path.exists(),
+        "no Python with the Okta SDK at {} (ROSTER_TEST_PYTHON); run `bash scripts/test.sh`, \
+         or `eval \"$(bash scripts/test-tools.sh)\"` before `cargo test`",
+        path.display()
+    );
+    path
+}
+
+/// The node_modules holding `@okta/okta-sdk-nodejs`: `ROSTER_TEST_NODE_MODULES`, else the one
+/// `scripts/test-tools.sh` makes. Missing is a failure, never a skip.
+pub fn test_node_modules() -> PathBuf {
+    let path = std::env::var_os("ROSTER_TEST_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/test-node/node_modules"));
+    assert!(
+        path.join("@okta/okta-sdk-nodejs").exists(),
+        "no @okta/okta-sdk-nodejs under {} (ROSTER_TEST_NODE_MODULES); run `bash scripts/test.sh`, \
+         or `eval \"$(bash scripts/test-tools.sh)\"` before `cargo test`",
+        path.display()
+    );
+    path
 }
