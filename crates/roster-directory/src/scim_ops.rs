@@ -10,7 +10,9 @@
 //! - [`Directory::scim_update_group`]: rename a group and change its members; every member id is
 //!   checked before the first write.
 //! - [`Directory::ensure_custom_attribute`]: define a custom profile attribute if it is missing
-//!   (SCIM's `externalId` is kept in the profile attribute `externalId`).
+//!   (SCIM's `externalId` of a user is kept in the profile attribute `externalId`).
+//! - [`Directory::set_group_external_id`] and friends: a group's SCIM `externalId`, kept in a
+//!   document of kind `scim_group_external_id` (groups have no profile to hold it).
 
 use std::collections::BTreeSet;
 
@@ -19,6 +21,8 @@ use roster_core::profile::AttributeDef;
 use roster_core::{Group, User, UserStatus};
 use secrecy::SecretString;
 use serde_json::{Map, Value};
+
+use roster_store::Document;
 
 use crate::passwords::replace_hash;
 use crate::{Ctx, Directory, DirectoryError, Result};
@@ -73,6 +77,12 @@ pub fn scim_active_op(status: UserStatus, active: bool) -> Option<LifecycleOp> {
 impl Directory {
     /// A user by id only (SCIM ids are never logins).
     pub async fn get_user_by_id(&self, id: &str) -> Result<User> {
+        if !Directory::storable(id) {
+            return Err(DirectoryError::NotFound {
+                kind: "user",
+                id: id.into(),
+            });
+        }
         self.store
             .get_user(id)
             .await?
@@ -119,16 +129,12 @@ impl Directory {
         let op = change
             .active
             .and_then(|active| scim_active_op(user.status, active));
-        // A password for a user being activated is set first, so that activation leads to
-        // ACTIVE; one for a user being deactivated would be deleted at once, so it is refused.
+        // Deactivation deletes the password (as in Okta), so it runs first: a password sent in
+        // the same request is then kept for when the user is activated again.
+        if op == Some(LifecycleOp::Deactivate) {
+            self.apply_active_op(ctx, &mut user, LifecycleOp::Deactivate, &mut events)?;
+        }
         if let Some(password) = &change.password {
-            if op == Some(LifecycleOp::Deactivate) {
-                return Err(DirectoryError::invalid(
-                    "password",
-                    "a password cannot be set in the same request that deactivates the user (active=false)",
-                    "send the password in a separate request while the user is active, or leave it out",
-                ));
-            }
             if !user.credentials.provider.kind.accepts_password() {
                 return Err(DirectoryError::PasswordNotAllowed {
                     provider: user.credentials.provider.kind.as_str(),
@@ -138,9 +144,10 @@ impl Directory {
             let hash = self
                 .check_and_hash(&user, &policy, password, false, ctx.now)
                 .await?;
-            // A user being brought back (activate, unsuspend) gets the password with that
-            // operation; otherwise the lifecycle rules for setting a password apply.
-            if !matches!(op, Some(LifecycleOp::Activate | LifecycleOp::Unsuspend)) {
+            // An active user gets the password under the lifecycle rules (a LOCKED_OUT user is
+            // refused; RECOVERY and PASSWORD_EXPIRED become ACTIVE). An inactive one (STAGED,
+            // SUSPENDED, DEPROVISIONED) keeps it for its activation, which may be this request.
+            if scim_active(user.status) {
                 lifecycle::apply(&mut user, LifecycleOp::SetPassword, ctx.now)?;
             }
             replace_hash(&mut user, hash);
@@ -153,20 +160,8 @@ impl Directory {
                 .with_target(&user.id, "User", Some(user.login()), None),
             );
         }
-
-        if let Some(op) = op {
-            if lifecycle::apply(&mut user, op, ctx.now)? == Outcome::Remove {
-                return Err(DirectoryError::Internal(format!(
-                    "{op} unexpectedly removes the user"
-                )));
-            }
-            events.push(
-                ctx.event(
-                    op.event_type(),
-                    &format!("{} Okta user", op.as_str().replace('_', " ")),
-                )
-                .with_target(&user.id, "User", Some(user.login()), None),
-            );
+        if let Some(op) = op.filter(|op| *op != LifecycleOp::Deactivate) {
+            self.apply_active_op(ctx, &mut user, op, &mut events)?;
         }
 
         if events.is_empty() {
@@ -174,7 +169,32 @@ impl Directory {
         }
         user.last_updated = ctx.now;
         user.version = self.store.update_user(&user, read_version, &events).await?;
+        if let Some(password) = &change.password {
+            self.password_was_set(&user, password).await;
+        }
         Ok(user)
+    }
+
+    fn apply_active_op(
+        &self,
+        ctx: &Ctx,
+        user: &mut User,
+        op: LifecycleOp,
+        events: &mut Vec<roster_core::LogEvent>,
+    ) -> Result<()> {
+        if lifecycle::apply(user, op, ctx.now)? == Outcome::Remove {
+            return Err(DirectoryError::Internal(format!(
+                "{op} unexpectedly removes the user"
+            )));
+        }
+        events.push(
+            ctx.event(
+                op.event_type(),
+                &format!("{} Okta user", op.as_str().replace('_', " ")),
+            )
+            .with_target(&user.id, "User", Some(user.login()), None),
+        );
+        Ok(())
     }
 
     /// SCIM DELETE: deactivate (unless already DEPROVISIONED) and delete, in one transaction.
@@ -227,8 +247,10 @@ impl Directory {
             .chain(&change.remove_members)
             .collect();
         for user_id in wanted {
-            if self.store.get_user(user_id).await?.is_none() {
-                missing.push(user_id.clone());
+            match self.get_user_by_id(user_id).await {
+                Ok(_) => {}
+                Err(DirectoryError::NotFound { .. }) => missing.push(user_id.clone()),
+                Err(e) => return Err(e),
             }
         }
         if !missing.is_empty() {
@@ -285,6 +307,73 @@ impl Directory {
             Err(DirectoryError::Stale { .. }) | Err(DirectoryError::Conflict { .. }) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The document kind that holds groups' SCIM `externalId`s.
+const GROUP_EXTERNAL_ID_KIND: &str = "scim_group_external_id";
+
+impl Directory {
+    /// A group's SCIM `externalId`.
+    pub async fn group_external_id(&self, group_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .get_document(GROUP_EXTERNAL_ID_KIND, group_id)
+            .await?
+            .and_then(|d| {
+                d.body
+                    .get("externalId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            }))
+    }
+
+    /// Every group's SCIM `externalId`, as `(group id, externalId)`.
+    pub async fn group_external_ids(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_documents(GROUP_EXTERNAL_ID_KIND)
+            .await?
+            .into_iter()
+            .filter_map(|d| {
+                d.body
+                    .get("externalId")
+                    .and_then(Value::as_str)
+                    .map(|e| (d.id.clone(), e.to_owned()))
+            })
+            .collect())
+    }
+
+    /// Set (or, with `None`, clear) a group's SCIM `externalId`. The caller records the change
+    /// on the group itself (`scim_update_group` with `touch`), so this writes no event.
+    pub async fn set_group_external_id(
+        &self,
+        ctx: &Ctx,
+        group_id: &str,
+        external_id: Option<&str>,
+    ) -> Result<()> {
+        match external_id {
+            Some(value) => {
+                let doc = Document {
+                    kind: GROUP_EXTERNAL_ID_KIND.into(),
+                    id: group_id.into(),
+                    priority: 0,
+                    body: serde_json::json!({ "externalId": value }),
+                    version: 0,
+                    updated: ctx.now,
+                };
+                self.store.put_document(&doc, None, &[]).await?;
+            }
+            None => match self
+                .store
+                .delete_document(GROUP_EXTERNAL_ID_KIND, group_id, &[])
+                .await
+            {
+                Ok(()) | Err(roster_store::StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            },
+        }
+        Ok(())
     }
 }
 
