@@ -71,12 +71,25 @@ impl Ctx {
     }
 }
 
+/// Told, after the change is stored, that a user's password was set from a clear value
+/// (create, administrator set, own change). Push provisioning uses it to escrow the password
+/// for the apps that sync it; an observer must not log the password and cannot fail the change.
+pub trait PasswordObserver: Send + Sync {
+    fn password_set<'a>(
+        &'a self,
+        user: &'a roster_core::User,
+        password: &'a secrecy::SecretString,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+}
+
 /// The directory's operations over one store.
 #[derive(Clone)]
 pub struct Directory {
     store: Store,
     /// Bounds concurrent password hashes (each takes ~19 MiB and tens of ms of CPU).
     hashing: Arc<Semaphore>,
+    /// Told when a password is set (see [`PasswordObserver`]).
+    password_observer: Option<Arc<dyn PasswordObserver>>,
 }
 
 impl Directory {
@@ -88,6 +101,24 @@ impl Directory {
         Directory {
             store,
             hashing: Arc::new(Semaphore::new(permits)),
+            password_observer: None,
+        }
+    }
+
+    /// This directory, telling `observer` about every password set from a clear value.
+    pub fn with_password_observer(mut self, observer: Arc<dyn PasswordObserver>) -> Self {
+        self.password_observer = Some(observer);
+        self
+    }
+
+    /// Tell the observer, if any, that `user`'s password is now `password`.
+    pub(crate) async fn password_was_set(
+        &self,
+        user: &roster_core::User,
+        password: &secrecy::SecretString,
+    ) {
+        if let Some(observer) = &self.password_observer {
+            observer.password_set(user, password).await;
         }
     }
 
@@ -99,6 +130,13 @@ impl Directory {
     pub async fn ensure_defaults(&self, now: Timestamp) -> Result<()> {
         policies::ensure_default_policy(self, now).await?;
         Ok(())
+    }
+
+    /// Whether an id or name from a request can name a stored object at all. Text with U+0000
+    /// never can (no store keeps it; PostgreSQL refuses it in a query), so lookups of such values
+    /// answer "not found" without asking the store.
+    pub(crate) fn storable(value: &str) -> bool {
+        !value.contains('\0')
     }
 
     pub(crate) fn new_id(kind: IdKind, now: Timestamp) -> String {

@@ -5,6 +5,7 @@
 
 mod bench;
 mod cli;
+mod provisioning;
 
 use std::io::Write;
 
@@ -107,6 +108,7 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<()> {
         config.rate_limit_per_minute = limit;
     }
     let state = AppState::new(store.clone(), config);
+    let state = provisioning::attach(state, &args.db)?;
     state
         .directory
         .ensure_defaults(Clock::System.now())
@@ -127,7 +129,8 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn axum_serve(listener: TcpListener, app: axum::Router) -> anyhow::Result<()> {
-    axum::serve(listener, app)
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")

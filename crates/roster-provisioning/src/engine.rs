@@ -1,0 +1,1156 @@
+//! The provisioning use cases and the worker's step.
+//!
+//! Administrators' changes (apps, connections, features, assignments, tasks) are methods of
+//! [`Provisioning`]; each one writes its System Log events with it. An assignment puts a job on
+//! the durable queue; [`Provisioning::run_once`] claims one due job and executes it — create or
+//! link the user on the target, with its password when the app syncs passwords — and records
+//! the outcome: the job is done, rescheduled with backoff, or failed into a Task.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use roster_core::event::{Actor, Severity};
+use roster_core::ids::{make_id, IdKind};
+use roster_core::{LogEvent, Timestamp, User};
+use roster_directory::{Ctx, Directory, DirectoryError, PasswordObserver};
+use roster_store::{Document, Job, NewJob, Page, Store, StoreError, TaskQuery, TaskRecord};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use crate::connector::{Connector, PushUser};
+use crate::crypto::KeyRing;
+use crate::error::{ConnectorError, ErrorKind, ProvisioningError};
+use crate::model::{
+    app_user_kind, App, AppType, AppUser, Connection, UserProvisioning, APP_KIND, ESCROW_KIND,
+};
+use crate::org2org::Org2OrgConnector;
+use crate::scim::ScimConnector;
+
+/// The operation of a job that creates or links a user, with its password when synced.
+pub const PUSH_USER: &str = "user.push";
+
+/// Makes the connector of an app. The binary wires [`StandardConnectors`]; tests may wire fakes.
+pub trait ConnectorFactory: Send + Sync {
+    fn connector(&self, app: &App, token: SecretString) -> Box<dyn Connector>;
+}
+
+/// The connectors Roster ships: Org2Org and SCIM 2.0 over HTTPS.
+pub struct StandardConnectors {
+    http: reqwest::Client,
+}
+
+impl StandardConnectors {
+    pub fn new() -> Result<Self, ProvisioningError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|_| ProvisioningError::Crypto("the HTTP client cannot be built".into()))?;
+        Ok(StandardConnectors { http })
+    }
+}
+
+impl ConnectorFactory for StandardConnectors {
+    fn connector(&self, app: &App, token: SecretString) -> Box<dyn Connector> {
+        match app.name {
+            AppType::OktaOrg2Org => Box::new(Org2OrgConnector::new(
+                &app.base_url,
+                token,
+                self.http.clone(),
+            )),
+            AppType::Scim2 => Box::new(ScimConnector::new(&app.base_url, token, self.http.clone())),
+        }
+    }
+}
+
+/// Retry and escrow settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Claims of a job before a retryable failure opens a task.
+    pub max_attempts: i64,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a claimed job stays leased to its worker.
+    pub lease: Duration,
+    /// The worker's idle poll interval (an enqueue wakes it at once).
+    pub poll: Duration,
+    /// Days an escrowed password is kept when no push consumes it.
+    pub escrow_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_attempts: 8,
+            base_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(15 * 60),
+            lease: Duration::from_secs(120),
+            poll: Duration::from_secs(2),
+            escrow_days: 7,
+        }
+    }
+}
+
+/// What one worker step did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    Done { job_id: String },
+    Skipped { job_id: String, reason: String },
+    Rescheduled { job_id: String, due: Timestamp },
+    TaskOpened { job_id: String, task_id: String },
+}
+
+/// Push provisioning over one store.
+#[derive(Clone)]
+pub struct Provisioning {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    directory: Directory,
+    keys: KeyRing,
+    connectors: Arc<dyn ConnectorFactory>,
+    wake: Notify,
+    settings: Settings,
+}
+
+type Result<T, E = ProvisioningError> = std::result::Result<T, E>;
+
+/// The wall clock, as Roster's timestamp.
+pub fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp::from_millis(ms)
+}
+
+fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    Timestamp::from_millis(t.as_millis() + d.as_millis() as i64)
+}
+
+fn not_found(kind: &'static str, id: &str) -> ProvisioningError {
+    ProvisioningError::NotFound {
+        kind,
+        id: id.to_owned(),
+    }
+}
+
+fn app_event(ctx: &Ctx, event_type: &str, message: &str, app: &App) -> LogEvent {
+    ctx.event(event_type, message).with_target(
+        &app.id,
+        "AppInstance",
+        Some(app.name.as_str()),
+        Some(&app.label),
+    )
+}
+
+impl Provisioning {
+    pub fn new(
+        directory: Directory,
+        keys: KeyRing,
+        connectors: Arc<dyn ConnectorFactory>,
+        settings: Settings,
+    ) -> Self {
+        Provisioning {
+            inner: Arc::new(Inner {
+                store: directory.store().clone(),
+                directory,
+                keys,
+                connectors,
+                wake: Notify::new(),
+                settings,
+            }),
+        }
+    }
+
+    fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The observer to install on the directory, so passwords set there are escrowed.
+    pub fn password_observer(&self) -> Arc<dyn PasswordObserver> {
+        Arc::new(EscrowObserver(self.clone()))
+    }
+
+    // ---- apps ---------------------------------------------------------------------------
+
+    pub async fn create_app(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        label: &str,
+        base_url: &str,
+        activate: bool,
+    ) -> Result<App> {
+        let Some(kind) = AppType::parse(name) else {
+            return Err(ProvisioningError::invalid(
+                "name",
+                format!("{name:?} is not an app Roster can provision to"),
+                "use name okta_org2org or scim2",
+            ));
+        };
+        check_base_url(base_url)?;
+        let app = App {
+            id: make_id(IdKind::App, ctx.now, rand::random()),
+            name: kind,
+            label: if label.trim().is_empty() {
+                kind.as_str().to_owned()
+            } else {
+                label.to_owned()
+            },
+            status: if activate { "ACTIVE" } else { "INACTIVE" }.into(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            created: ctx.now,
+            last_updated: ctx.now,
+            connection: None,
+            provisioning: UserProvisioning::default(),
+        };
+        let mut events = vec![app_event(
+            ctx,
+            "application.lifecycle.create",
+            "Create application",
+            &app,
+        )];
+        if activate {
+            events.push(app_event(
+                ctx,
+                "application.lifecycle.activate",
+                "Activate application",
+                &app,
+            ));
+        }
+        self.put_app(&app, Some(0), &events).await?;
+        Ok(app)
+    }
+
+    pub async fn get_app(&self, id: &str) -> Result<App> {
+        let doc = self
+            .store()
+            .get_document(APP_KIND, id)
+            .await?
+            .ok_or_else(|| not_found("app", id))?;
+        serde_json::from_value(doc.body)
+            .map_err(|_| StoreError::CorruptData { what: "app".into() }.into())
+    }
+
+    pub async fn list_apps(&self) -> Result<Vec<App>> {
+        self.store()
+            .list_documents(APP_KIND)
+            .await?
+            .into_iter()
+            .map(|d| {
+                serde_json::from_value(d.body)
+                    .map_err(|_| StoreError::CorruptData { what: "app".into() }.into())
+            })
+            .collect()
+    }
+
+    /// Change the label and/or base URL.
+    pub async fn update_app(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        label: Option<&str>,
+        base_url: Option<&str>,
+    ) -> Result<App> {
+        let mut app = self.get_app(id).await?;
+        if let Some(l) = label.filter(|l| !l.trim().is_empty()) {
+            l.clone_into(&mut app.label);
+        }
+        if let Some(u) = base_url {
+            check_base_url(u)?;
+            app.base_url = u.trim_end_matches('/').to_owned();
+        }
+        app.last_updated = ctx.now;
+        let event = app_event(
+            ctx,
+            "application.lifecycle.update",
+            "Update application",
+            &app,
+        );
+        self.put_app(&app, None, &[event]).await?;
+        Ok(app)
+    }
+
+    pub async fn set_app_active(&self, ctx: &Ctx, id: &str, active: bool) -> Result<App> {
+        let mut app = self.get_app(id).await?;
+        app.status = if active { "ACTIVE" } else { "INACTIVE" }.into();
+        app.last_updated = ctx.now;
+        let (t, m) = if active {
+            ("application.lifecycle.activate", "Activate application")
+        } else {
+            ("application.lifecycle.deactivate", "Deactivate application")
+        };
+        let event = app_event(ctx, t, m, &app);
+        self.put_app(&app, None, &[event]).await?;
+        Ok(app)
+    }
+
+    /// Delete an app (it must be INACTIVE, as in Okta) and its assignments.
+    pub async fn delete_app(&self, ctx: &Ctx, id: &str) -> Result<()> {
+        let app = self.get_app(id).await?;
+        if app.status == "ACTIVE" {
+            return Err(ProvisioningError::invalid(
+                "status",
+                "an ACTIVE app cannot be deleted",
+                "deactivate it first: POST /api/v1/apps/{id}/lifecycle/deactivate",
+            ));
+        }
+        for doc in self.store().list_documents(&app_user_kind(id)).await? {
+            self.store()
+                .delete_document(&doc.kind, &doc.id, &[])
+                .await?;
+        }
+        let event = app_event(
+            ctx,
+            "application.lifecycle.delete",
+            "Delete application",
+            &app,
+        );
+        self.store().delete_document(APP_KIND, id, &[event]).await?;
+        Ok(())
+    }
+
+    /// Save the provisioning connection after testing the token against the target; a token
+    /// the target refuses is not saved. The token is stored sealed and never returned.
+    pub async fn set_connection(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        token: SecretString,
+        activate: bool,
+    ) -> Result<App> {
+        let mut app = self.get_app(id).await?;
+        let connector = self.inner.connectors.connector(&app, token.clone());
+        connector
+            .check_connection()
+            .await
+            .map_err(|e| ProvisioningError::ConnectionRefused(Box::new(e)))?;
+        let sealed = self
+            .inner
+            .keys
+            .key()?
+            .seal(&connection_purpose(id), &token)?;
+        app.connection = Some(Connection {
+            auth_scheme: "TOKEN".into(),
+            status: if activate { "ENABLED" } else { "DISABLED" }.into(),
+            sealed_token: sealed,
+            updated: ctx.now,
+        });
+        app.last_updated = ctx.now;
+        let event = app_event(
+            ctx,
+            "application.provision.connection.update",
+            "Update the provisioning connection of an application",
+            &app,
+        );
+        self.put_app(&app, None, &[event]).await?;
+        Ok(app)
+    }
+
+    pub async fn set_user_provisioning(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        features: UserProvisioning,
+    ) -> Result<App> {
+        let mut app = self.get_app(id).await?;
+        if features.password_seed != "OKTA" && features.password_seed != "RANDOM" {
+            return Err(ProvisioningError::invalid(
+                "capabilities.update.password.seed",
+                format!("{:?} is not a password seed", features.password_seed),
+                "use OKTA (the user's own password) or RANDOM",
+            ));
+        }
+        if features.password_change != "CHANGE" && features.password_change != "KEEP_EXISTING" {
+            return Err(ProvisioningError::invalid(
+                "capabilities.update.password.change",
+                format!(
+                    "{:?} is not a password change mode",
+                    features.password_change
+                ),
+                "use CHANGE or KEEP_EXISTING",
+            ));
+        }
+        app.provisioning = features;
+        app.last_updated = ctx.now;
+        let event = app_event(
+            ctx,
+            "application.provision.feature.update",
+            "Update the USER_PROVISIONING feature of an application",
+            &app,
+        );
+        self.put_app(&app, None, &[event]).await?;
+        Ok(app)
+    }
+
+    async fn put_app(&self, app: &App, expected: Option<i64>, events: &[LogEvent]) -> Result<()> {
+        let doc = Document {
+            kind: APP_KIND.into(),
+            id: app.id.clone(),
+            priority: 0,
+            body: serde_json::to_value(app)
+                .map_err(|_| StoreError::CorruptData { what: "app".into() })?,
+            version: 0,
+            updated: app.last_updated,
+        };
+        self.store().put_document(&doc, expected, events).await?;
+        Ok(())
+    }
+
+    // ---- assignments ----------------------------------------------------------------------
+
+    /// Assign a user to an app. With provisioning enabled, a push job is queued in the same
+    /// transaction. Assigning an assigned user returns the existing assignment.
+    pub async fn assign_user(&self, ctx: &Ctx, app_id: &str, user_id: &str) -> Result<AppUser> {
+        let app = self.get_app(app_id).await?;
+        let user = self.inner.directory.get_user(user_id).await?;
+        if let Some(existing) = self.find_app_user(app_id, &user.id).await? {
+            return Ok(existing);
+        }
+        let pushing = app.status == "ACTIVE" && app.provisioning.enabled;
+        let app_user = AppUser {
+            app_id: app.id.clone(),
+            user_id: user.id.clone(),
+            external_id: None,
+            status: "STAGED".into(),
+            sync_state: if pushing { "SYNCING" } else { "DISABLED" }.into(),
+            user_name: user.login().to_owned(),
+            created: ctx.now,
+            last_updated: ctx.now,
+            last_sync: None,
+            password_changed: None,
+            task_id: None,
+        };
+        let event = app_event(
+            ctx,
+            "application.user_membership.add",
+            "Add user to application membership",
+            &app,
+        )
+        .with_target(&user.id, "User", Some(user.login()), None);
+        let doc = app_user_doc(&app_user)?;
+        if pushing {
+            self.enqueue_push(ctx, &app, &user.id, Some(&doc), &[event])
+                .await?;
+        } else {
+            self.store().put_document(&doc, Some(0), &[event]).await?;
+        }
+        Ok(app_user)
+    }
+
+    async fn enqueue_push(
+        &self,
+        ctx: &Ctx,
+        app: &App,
+        user_id: &str,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<()> {
+        let job = NewJob {
+            id: make_id(IdKind::Other, ctx.now, rand::random()),
+            app_id: app.id.clone(),
+            user_id: user_id.to_owned(),
+            operation: PUSH_USER.into(),
+            payload: json!({}),
+            max_attempts: self.inner.settings.max_attempts,
+            due: ctx.now,
+        };
+        self.store().enqueue_job(&job, ctx.now, doc, events).await?;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    pub async fn find_app_user(&self, app_id: &str, user_id: &str) -> Result<Option<AppUser>> {
+        self.store()
+            .get_document(&app_user_kind(app_id), user_id)
+            .await?
+            .map(|d| {
+                serde_json::from_value(d.body).map_err(|_| {
+                    StoreError::CorruptData {
+                        what: "app user".into(),
+                    }
+                    .into()
+                })
+            })
+            .transpose()
+    }
+
+    pub async fn get_app_user(&self, app_id: &str, user_id: &str) -> Result<AppUser> {
+        self.get_app(app_id).await?;
+        self.find_app_user(app_id, user_id)
+            .await?
+            .ok_or_else(|| not_found("app user", user_id))
+    }
+
+    pub async fn list_app_users(&self, app_id: &str) -> Result<Vec<AppUser>> {
+        self.get_app(app_id).await?;
+        self.store()
+            .list_documents(&app_user_kind(app_id))
+            .await?
+            .into_iter()
+            .map(|d| {
+                serde_json::from_value(d.body).map_err(|_| {
+                    StoreError::CorruptData {
+                        what: "app user".into(),
+                    }
+                    .into()
+                })
+            })
+            .collect()
+    }
+
+    /// Remove an assignment: its pending jobs are dropped and its open tasks dismissed. The
+    /// target user is left as it is (deactivate on unassign is a later step). An escrowed
+    /// password is kept until it expires, so re-provisioning (unassign, delete the target user,
+    /// assign again) still pushes it.
+    pub async fn unassign_user(&self, ctx: &Ctx, app_id: &str, user_id: &str) -> Result<()> {
+        let app = self.get_app(app_id).await?;
+        let app_user = self.get_app_user(app_id, user_id).await?;
+        self.store()
+            .cancel_jobs_for(app_id, &app_user.user_id, ctx.now, &[])
+            .await?;
+        let event = app_event(
+            ctx,
+            "application.user_membership.remove",
+            "Remove user from application membership",
+            &app,
+        )
+        .with_target(&app_user.user_id, "User", Some(&app_user.user_name), None);
+        self.store()
+            .delete_document(&app_user_kind(app_id), &app_user.user_id, &[event])
+            .await?;
+        Ok(())
+    }
+
+    // ---- tasks ------------------------------------------------------------------------------
+
+    pub async fn list_tasks(&self, query: &TaskQuery) -> Result<Page<TaskRecord>> {
+        Ok(self.store().list_tasks(query).await?)
+    }
+
+    pub async fn get_task(&self, id: &str) -> Result<TaskRecord> {
+        self.store()
+            .get_task(id)
+            .await?
+            .ok_or_else(|| not_found("task", id))
+    }
+
+    /// Queue the task's job again; the app user goes back to SYNCING.
+    pub async fn retry_task(&self, ctx: &Ctx, id: &str) -> Result<TaskRecord> {
+        let task = self.get_task(id).await?;
+        match task.status.as_str() {
+            "OPEN" => {}
+            "RETRYING" => {
+                return Err(ProvisioningError::invalid(
+                    "status",
+                    "the task is already being retried",
+                    "wait for the retry's outcome: GET /api/v1/tasks/{id}",
+                ))
+            }
+            other => {
+                return Err(ProvisioningError::invalid(
+                    "status",
+                    format!("the task is {other} and cannot be retried"),
+                    "assign the user again to push it anew",
+                ))
+            }
+        }
+        let event = ctx
+            .event(
+                "application.provision.task.retry",
+                "Retry a provisioning task",
+            )
+            .with_target(&task.id, "Task", Some(&task.operation), None)
+            .with_target(&task.user_id, "User", None, None);
+        let doc = match self.find_app_user(&task.app_id, &task.user_id).await? {
+            Some(mut au) => {
+                au.sync_state = "SYNCING".into();
+                au.last_updated = ctx.now;
+                Some(app_user_doc(&au)?)
+            }
+            None => None,
+        };
+        let task = self
+            .store()
+            .retry_task(id, ctx.now, doc.as_ref(), &[event])
+            .await?;
+        self.inner.wake.notify_one();
+        Ok(task)
+    }
+
+    /// Retry every OPEN task of an app (Okta's "Retry selected" over the whole list).
+    pub async fn retry_app_tasks(&self, ctx: &Ctx, app_id: &str) -> Result<Vec<TaskRecord>> {
+        self.get_app(app_id).await?;
+        let mut retried = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .list_tasks(&TaskQuery {
+                    app_id: Some(app_id.to_owned()),
+                    status: Some("OPEN".into()),
+                    after: after.clone(),
+                    limit: 1000,
+                    ..TaskQuery::default()
+                })
+                .await?;
+            for task in &page.items {
+                retried.push(self.retry_task(ctx, &task.id).await?);
+            }
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(retried)
+    }
+
+    pub async fn dismiss_task(&self, ctx: &Ctx, id: &str) -> Result<TaskRecord> {
+        let task = self.get_task(id).await?;
+        let event = ctx
+            .event(
+                "application.provision.task.dismiss",
+                "Dismiss a provisioning task",
+            )
+            .with_target(&task.id, "Task", Some(&task.operation), None)
+            .with_target(&task.user_id, "User", None, None);
+        let task = self.store().dismiss_task(id, ctx.now, &[event]).await?;
+        self.forget_escrow_if_unneeded(&task.user_id).await;
+        Ok(task)
+    }
+
+    // ---- the worker's step ----------------------------------------------------------------------
+
+    /// Claim one due job and execute it. `None` when nothing is due.
+    pub async fn run_once(&self) -> Result<Option<StepOutcome>> {
+        let now = now();
+        let lease_until = plus(now, self.inner.settings.lease);
+        let Some(job) = self.store().claim_job(now, lease_until).await? else {
+            return Ok(None);
+        };
+        let ctx = Ctx::new(Actor::system(), now);
+        let outcome = match self.execute(&ctx, &job).await {
+            Ok(Step::Skipped(reason)) => {
+                self.store().complete_job(&job.id, now, None, &[]).await?;
+                StepOutcome::Skipped {
+                    job_id: job.id.clone(),
+                    reason,
+                }
+            }
+            Ok(Step::Pushed { app_user, events }) => {
+                let doc = app_user_doc(&app_user)?;
+                self.store()
+                    .complete_job(&job.id, now, Some(&doc), &events)
+                    .await?;
+                self.forget_escrow_if_unneeded(&job.user_id).await;
+                StepOutcome::Done {
+                    job_id: job.id.clone(),
+                }
+            }
+            Err(failure) => self.record_failure(&ctx, &job, failure).await?,
+        };
+        Ok(Some(outcome))
+    }
+
+    /// Wait until a job may be due (an enqueue or retry wakes it at once).
+    pub async fn idle(&self) {
+        tokio::select! {
+            _ = self.inner.wake.notified() => {}
+            _ = tokio::time::sleep(self.inner.settings.poll) => {}
+        }
+    }
+
+    async fn execute(&self, ctx: &Ctx, job: &Job) -> Result<Step, Failure> {
+        if job.operation != PUSH_USER {
+            return Ok(Step::Skipped(format!(
+                "unknown operation {}",
+                job.operation
+            )));
+        }
+        let app = match self.get_app(&job.app_id).await {
+            Ok(app) => app,
+            Err(ProvisioningError::NotFound { .. }) => {
+                return Ok(Step::Skipped("the app was deleted".into()))
+            }
+            Err(e) => return Err(Failure::Internal(e)),
+        };
+        let Some(mut app_user) = self
+            .find_app_user(&app.id, &job.user_id)
+            .await
+            .map_err(Failure::Internal)?
+        else {
+            return Ok(Step::Skipped("the user is no longer assigned".into()));
+        };
+        let user = match self.inner.directory.get_user(&job.user_id).await {
+            Ok(u) => u,
+            Err(DirectoryError::NotFound { .. }) => {
+                return Ok(Step::Skipped("the user was deleted".into()))
+            }
+            Err(e) => return Err(Failure::Internal(e.into())),
+        };
+        let features = &app.provisioning;
+        let config_error = |said: &str| {
+            Failure::Connector(
+                Box::new(ConnectorError::new(
+                    ErrorKind::Configuration,
+                    format!(
+                        "push user {} to app {} ({})",
+                        user.login(),
+                        app.label,
+                        app.id
+                    ),
+                    said.to_owned(),
+                )),
+                Phase::User,
+            )
+        };
+        if app.status != "ACTIVE" || !features.enabled {
+            return Err(config_error("provisioning is off for this app (it is inactive or USER_PROVISIONING is disabled)"));
+        }
+        let Some(connection) = app.connection.as_ref().filter(|c| c.status == "ENABLED") else {
+            return Err(config_error(
+                "the app has no enabled provisioning connection",
+            ));
+        };
+        let token = self
+            .inner
+            .keys
+            .key()
+            .and_then(|k| k.open(&connection_purpose(&app.id), &connection.sealed_token))
+            .map_err(Failure::Internal)?;
+        let connector = self.inner.connectors.connector(&app, token);
+        let password = if features.syncs_passwords() {
+            self.escrowed_password(&user.id, ctx.now)
+                .await
+                .map_err(Failure::Internal)?
+        } else {
+            None
+        };
+        let push = PushUser {
+            login: user.login().to_owned(),
+            profile: push_profile(&user),
+        };
+
+        // Idempotent create-or-link: a retried create finds the user it made last time.
+        let found = connector
+            .find_user(&push.login)
+            .await
+            .map_err(|e| Failure::Connector(Box::new(e), Phase::User))?;
+        let (remote, action) = match found {
+            Some(remote) => {
+                if features.update_profile {
+                    connector
+                        .update_profile(&remote, &push)
+                        .await
+                        .map_err(|e| Failure::Connector(Box::new(e), Phase::User))?;
+                }
+                if let Some(p) = &password {
+                    connector
+                        .set_password(&remote, p)
+                        .await
+                        .map_err(|e| Failure::Connector(Box::new(e), Phase::Password))?;
+                }
+                (remote, "linked")
+            }
+            None => {
+                if !features.create {
+                    return Err(config_error(
+                        "the user does not exist on the target and create (create.lifecycleCreate) is disabled",
+                    ));
+                }
+                let remote = connector
+                    .create_user(&push, password.as_ref())
+                    .await
+                    .map_err(|e| {
+                        let phase = if e.field.as_deref() == Some("password") {
+                            Phase::Password
+                        } else {
+                            Phase::User
+                        };
+                        Failure::Connector(Box::new(e), phase)
+                    })?;
+                (remote, "created")
+            }
+        };
+
+        let mut events = vec![self
+            .push_event(ctx, &app, &user, Phase::User)
+            .with_debug("action", action)
+            .with_debug("externalId", remote.id.as_str())];
+        if features.syncs_passwords() {
+            let mut e = self.push_event(ctx, &app, &user, Phase::Password);
+            if password.is_none() {
+                e.outcome.result = "SKIPPED".into();
+                e.outcome.reason = Some(
+                    "Roster holds no password for this user: it is pushed when the password is next set".into(),
+                );
+            }
+            events.push(e);
+        }
+        app_user.external_id = Some(remote.id.clone());
+        app_user.status = "PROVISIONED".into();
+        app_user.sync_state = "SYNCHRONIZED".into();
+        app_user.last_sync = Some(ctx.now);
+        app_user.last_updated = ctx.now;
+        app_user.task_id = None;
+        if password.is_some() {
+            app_user.password_changed = Some(ctx.now);
+        }
+        Ok(Step::Pushed {
+            app_user: Box::new(app_user),
+            events,
+        })
+    }
+
+    fn push_event(&self, ctx: &Ctx, app: &App, user: &User, phase: Phase) -> LogEvent {
+        let (t, m) = match phase {
+            Phase::User => (
+                "application.provision.user.push",
+                "Push user to external application",
+            ),
+            Phase::Password => (
+                "application.provision.user.push_password",
+                "Push user's password to external application",
+            ),
+        };
+        app_event(ctx, t, m, app)
+            .with_target(&user.id, "User", Some(user.login()), None)
+            .with_debug("appId", app.id.as_str())
+    }
+
+    async fn record_failure(&self, ctx: &Ctx, job: &Job, failure: Failure) -> Result<StepOutcome> {
+        let (error, phase) = match failure {
+            Failure::Connector(e, phase) => (*e, phase),
+            Failure::Internal(e) => {
+                tracing::warn!(job = %job.id, error = %e, "a provisioning step failed inside Roster");
+                (
+                    ConnectorError::new(
+                        ErrorKind::Transient,
+                        format!("run provisioning job {}", job.id),
+                        format!("Roster failed: {e}"),
+                    ),
+                    Phase::User,
+                )
+            }
+        };
+        let app = self.get_app(&job.app_id).await.ok();
+        let user = self.inner.directory.get_user(&job.user_id).await.ok();
+        let retry = error.is_retryable() && job.attempts < job.max_attempts;
+        let task_id = task_id_for(&job.id);
+        let mut event = match (&app, &user) {
+            (Some(app), Some(user)) => self.push_event(ctx, app, user, phase),
+            _ => ctx.event(
+                "application.provision.user.push",
+                "Push user to external application",
+            ),
+        }
+        .failure(error.summary())
+        .with_debug("ErrorCode", error.code())
+        .with_debug(
+            "TargetStatus",
+            error.status.map(Value::from).unwrap_or(Value::Null),
+        )
+        .with_debug(
+            "TargetErrorCode",
+            error
+                .target_code
+                .clone()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        )
+        .with_debug(
+            "ErrorField",
+            error.field.clone().map(Value::from).unwrap_or(Value::Null),
+        )
+        .with_debug("cause", error.cause())
+        .with_debug("attempt", job.attempts)
+        .with_debug("willRetry", retry);
+        if !retry {
+            event = event.with_debug("taskId", task_id.as_str());
+            event.severity = Severity::Error;
+        }
+        let app_user = self.find_app_user(&job.app_id, &job.user_id).await?;
+        if retry {
+            let delay = backoff(&self.inner.settings, job.attempts, &error.kind);
+            let due = plus(ctx.now, delay);
+            self.store()
+                .reschedule_job(&job.id, due, ctx.now, &error.to_json(), None, &[event])
+                .await?;
+            return Ok(StepOutcome::Rescheduled {
+                job_id: job.id.clone(),
+                due,
+            });
+        }
+        let doc = match app_user {
+            Some(mut au) => {
+                au.sync_state = "ERROR".into();
+                au.last_updated = ctx.now;
+                au.task_id = Some(task_id.clone());
+                Some(app_user_doc(&au)?)
+            }
+            None => None,
+        };
+        let task = TaskRecord {
+            id: task_id,
+            job_id: job.id.clone(),
+            app_id: job.app_id.clone(),
+            user_id: job.user_id.clone(),
+            operation: job.operation.clone(),
+            status: "OPEN".into(),
+            attempts: job.attempts,
+            last_error: Some(error.to_json()),
+            created: ctx.now,
+            updated: ctx.now,
+        };
+        let task_id = self.store().fail_job(&task, doc.as_ref(), &[event]).await?;
+        Ok(StepOutcome::TaskOpened {
+            job_id: job.id.clone(),
+            task_id,
+        })
+    }
+
+    // ---- the password escrow -------------------------------------------------------------------
+
+    /// Escrow `password` when an active app syncs passwords, and queue a push of it to every
+    /// app the user is assigned to whose password change mode is CHANGE.
+    async fn capture_password(&self, user: &User, password: &SecretString) -> Result<()> {
+        let apps: Vec<App> = self
+            .list_apps()
+            .await?
+            .into_iter()
+            .filter(|a| a.status == "ACTIVE" && a.provisioning.syncs_passwords())
+            .collect();
+        if apps.is_empty() {
+            return Ok(());
+        }
+        let captured = user.last_updated;
+        let sealed = self
+            .inner
+            .keys
+            .key()?
+            .seal(&escrow_purpose(&user.id), password)?;
+        let doc = Document {
+            kind: ESCROW_KIND.into(),
+            id: user.id.clone(),
+            priority: 0,
+            body: json!({
+                "sealed": sealed,
+                "capturedAt": captured,
+                "expiresAt": captured.plus_days(self.inner.settings.escrow_days),
+            }),
+            version: 0,
+            updated: captured,
+        };
+        self.store().put_document(&doc, None, &[]).await?;
+        let ctx = Ctx::new(Actor::system(), captured);
+        for app in apps
+            .iter()
+            .filter(|a| a.provisioning.password_change == "CHANGE")
+        {
+            if let Some(mut au) = self.find_app_user(&app.id, &user.id).await? {
+                au.sync_state = "SYNCING".into();
+                au.last_updated = captured;
+                self.enqueue_push(&ctx, app, &user.id, Some(&app_user_doc(&au)?), &[])
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn escrowed_password(
+        &self,
+        user_id: &str,
+        now: Timestamp,
+    ) -> Result<Option<SecretString>> {
+        let Some(doc) = self.store().get_document(ESCROW_KIND, user_id).await? else {
+            return Ok(None);
+        };
+        let expired = doc
+            .body
+            .get("expiresAt")
+            .and_then(Value::as_str)
+            .and_then(Timestamp::parse)
+            .is_none_or(|t| t <= now);
+        if expired {
+            self.forget_escrow(user_id).await;
+            return Ok(None);
+        }
+        let sealed = doc
+            .body
+            .get("sealed")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Ok(Some(
+            self.inner
+                .keys
+                .key()?
+                .open(&escrow_purpose(user_id), sealed)?,
+        ))
+    }
+
+    /// Drop the escrow once no job (queued, running or failed into an open task) needs it.
+    async fn forget_escrow_if_unneeded(&self, user_id: &str) {
+        match self.store().count_jobs_for_user(user_id).await {
+            Ok(0) => self.forget_escrow(user_id).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check whether an escrowed password is still needed")
+            }
+        }
+    }
+
+    async fn forget_escrow(&self, user_id: &str) {
+        match self
+            .store()
+            .delete_document(ESCROW_KIND, user_id, &[])
+            .await
+        {
+            Ok(()) | Err(StoreError::NotFound { .. }) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete an escrowed password"),
+        }
+    }
+}
+
+/// Run the worker until the runtime shuts down: one step at a time, idle when nothing is due.
+pub fn spawn_worker(provisioning: Provisioning) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match provisioning.run_once().await {
+                Ok(Some(outcome)) => tracing::debug!(?outcome, "provisioning step"),
+                Ok(None) => provisioning.idle().await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "provisioning worker step failed");
+                    provisioning.idle().await;
+                }
+            }
+        }
+    })
+}
+
+struct EscrowObserver(Provisioning);
+
+impl PasswordObserver for EscrowObserver {
+    fn password_set<'a>(
+        &'a self,
+        user: &'a User,
+        password: &'a SecretString,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            if let Err(e) = self.0.capture_password(user, password).await {
+                tracing::warn!(user = %user.id, error = %e, "could not escrow a password for password sync");
+            }
+        })
+    }
+}
+
+enum Step {
+    Skipped(String),
+    Pushed {
+        app_user: Box<AppUser>,
+        events: Vec<LogEvent>,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum Phase {
+    User,
+    Password,
+}
+
+enum Failure {
+    Connector(Box<ConnectorError>, Phase),
+    Internal(ProvisioningError),
+}
+
+fn connection_purpose(app_id: &str) -> String {
+    format!("connection:{app_id}")
+}
+
+fn escrow_purpose(user_id: &str) -> String {
+    format!("escrow:{user_id}")
+}
+
+/// One task per job: its id is derived from the job's.
+fn task_id_for(job_id: &str) -> String {
+    format!(
+        "{}{}",
+        IdKind::Task.prefix(),
+        job_id.get(3..).unwrap_or(job_id)
+    )
+}
+
+fn app_user_doc(au: &AppUser) -> Result<Document> {
+    Ok(Document {
+        kind: app_user_kind(&au.app_id),
+        id: au.user_id.clone(),
+        priority: 0,
+        body: serde_json::to_value(au).map_err(|_| StoreError::CorruptData {
+            what: "app user".into(),
+        })?,
+        version: 0,
+        updated: au.last_updated,
+    })
+}
+
+/// The profile pushed to the target: the user's profile as it is (mappings come later).
+fn push_profile(user: &User) -> serde_json::Map<String, Value> {
+    user.profile.clone()
+}
+
+fn check_base_url(url: &str) -> Result<()> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(ProvisioningError::invalid(
+            "settings.app.baseUrl",
+            format!("{url:?} is not an http(s) URL"),
+            "send settings.app.baseUrl as the other org's URL, e.g. https://hub.example.com",
+        ))
+    }
+}
+
+/// Exponential backoff from `base`, capped, and never sooner than a target's Retry-After.
+fn backoff(settings: &Settings, attempts: i64, kind: &ErrorKind) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    let delay = settings
+        .base_backoff
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(settings.max_backoff);
+    match kind {
+        ErrorKind::RateLimited {
+            retry_after: Some(after),
+        } => delay.max(*after),
+        _ => delay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_honours_retry_after() {
+        let s = Settings::default();
+        assert_eq!(
+            backoff(&s, 1, &ErrorKind::Transient),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            backoff(&s, 3, &ErrorKind::Transient),
+            Duration::from_secs(8)
+        );
+        assert_eq!(backoff(&s, 30, &ErrorKind::Transient), s.max_backoff);
+        let limited = ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(60)),
+        };
+        assert_eq!(backoff(&s, 1, &limited), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_job_has_one_task_id() {
+        assert_eq!(task_id_for("0xxABCDEF"), "0tkABCDEF");
+    }
+}

@@ -1,0 +1,40 @@
+//! Roster's push provisioning: applications, their connections and features, assignments,
+//! the durable job queue's worker, Tasks and the password escrow.
+//!
+//! # Layout
+//! - [`connector`]: the small [`Connector`] trait the engine knows; errors are classified
+//!   ([`ErrorKind`]: transient, rate-limited with retry-after, permanent, unauthorized, conflict,
+//!   federated user) so the engine decides retries in one place.
+//! - [`org2org`]: the Org2Org connector, another org's `/api/v1` over HTTPS with an SSWS token.
+//! - [`scim`]: the SCIM 2.0 connector, a service provider's `/Users` with a bearer token.
+//! - [`engine`]: [`Provisioning`], the use cases (apps, connection, features, assignments,
+//!   tasks) and [`Provisioning::run_once`], the worker's one step; [`spawn_worker`] runs it.
+//! - [`crypto`]: the [`MasterKey`] that seals connection tokens and escrowed passwords.
+//! - [`model`]: apps, `USER_PROVISIONING`, app users, as stored.
+//!
+//! # Invariants
+//! - **Architecture Invariant:** no password or token appears in a log line, an event, a task,
+//!   an error or a `Debug` output: they travel as `SecretString`s, are sealed at rest, and every
+//!   target body is redacted (secret keys and the literal values sent) before it is kept.
+//! - **Architecture Invariant:** a job step is idempotent: a retried create first looks the user
+//!   up by login and links to it.
+//! - The engine reads the clock (its worker is the one place that must); the store does not.
+
+pub mod connector;
+pub mod crypto;
+pub mod engine;
+pub mod error;
+mod http;
+pub mod model;
+pub mod org2org;
+pub mod scim;
+
+pub use connector::{Connector, PushUser, RemoteUser};
+pub use crypto::{KeyRing, KeySource, MasterKey};
+pub use engine::{
+    spawn_worker, ConnectorFactory, Provisioning, Settings, StandardConnectors, StepOutcome,
+    PUSH_USER,
+};
+pub use error::{ConnectorError, ErrorKind, ProvisioningError};
+pub use model::{App, AppType, AppUser, UserProvisioning};
+pub use roster_store::{TaskQuery, TaskRecord};

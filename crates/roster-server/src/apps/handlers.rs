@@ -1,0 +1,262 @@
+//! Apps, their connection and features, and app user assignments.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use super::engine;
+use super::wire::{app_out, app_user_out, connection_out, feature_in, feature_out};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, QueryPairs};
+use crate::okta::ctx;
+use crate::AppState;
+
+fn base(state: &AppState) -> &str {
+    &state.config.public_url
+}
+
+fn text<'a>(body: &'a Value, pointer: &str) -> Option<&'a str> {
+    body.pointer(pointer).and_then(Value::as_str)
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+    let apps = engine(&state)?.list_apps().await?;
+    Ok(Json(
+        apps.iter().map(|a| app_out(a, base(&state))).collect(),
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    params: QueryPairs,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let activate = params.bool("activate", true)?;
+    let Some(name) = text(&body, "/name") else {
+        return Err(ApiError::validation("name", "an app needs a name")
+            .with_remediation("send {\"name\":\"okta_org2org\",\"label\":...,\"settings\":{\"app\":{\"baseUrl\":...}}}"));
+    };
+    let Some(base_url) = text(&body, "/settings/app/baseUrl") else {
+        return Err(ApiError::validation(
+            "settings.app.baseUrl",
+            "an okta_org2org app needs the other org's URL",
+        )
+        .with_remediation("send settings.app.baseUrl, e.g. https://hub.example.com"));
+    };
+    let label = text(&body, "/label").unwrap_or("");
+    let app = engine(&state)?
+        .create_app(&ctx(&state, &principal), name, label, base_url, activate)
+        .await?;
+    Ok(Json(app_out(&app, base(&state))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let app = engine(&state)?.get_app(&id).await?;
+    Ok(Json(app_out(&app, base(&state))))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let app = engine(&state)?
+        .update_app(
+            &ctx(&state, &principal),
+            &id,
+            text(&body, "/label"),
+            text(&body, "/settings/app/baseUrl"),
+        )
+        .await?;
+    Ok(Json(app_out(&app, base(&state))))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    principal.require_write()?;
+    engine(&state)?
+        .delete_app(&ctx(&state, &principal), &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn lifecycle(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, op)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let active = match op.as_str() {
+        "activate" => true,
+        "deactivate" => false,
+        other => {
+            return Err(ApiError::not_found("lifecycle operation", other)
+                .with_remediation("use activate or deactivate"))
+        }
+    };
+    engine(&state)?
+        .set_app_active(&ctx(&state, &principal), &id, active)
+        .await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+pub async fn get_connection(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let app = engine(&state)?.get_app(&id).await?;
+    Ok(Json(connection_out(&app, base(&state))))
+}
+
+/// `POST /apps/{id}/connections/default?activate=TRUE` with
+/// `{"profile":{"authScheme":"TOKEN","token":"..."}}`.
+pub async fn set_connection(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    params: QueryPairs,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let activate = params.bool("activate", true)?;
+    let scheme = text(&body, "/profile/authScheme").unwrap_or("TOKEN");
+    if !scheme.eq_ignore_ascii_case("TOKEN") {
+        return Err(ApiError::validation(
+            "profile.authScheme",
+            format!("{scheme:?} is not supported"),
+        )
+        .with_remediation("send profile.authScheme TOKEN with profile.token"));
+    }
+    let Some(token) = text(&body, "/profile/token").filter(|t| !t.trim().is_empty()) else {
+        return Err(ApiError::validation(
+            "profile.token",
+            "a TOKEN connection needs the API token",
+        )
+        .with_remediation("send {\"profile\":{\"authScheme\":\"TOKEN\",\"token\":\"...\"}}"));
+    };
+    let token = SecretString::from(token.trim().to_owned());
+    let app = engine(&state)?
+        .set_connection(&ctx(&state, &principal), &id, token, activate)
+        .await?;
+    Ok(Json(connection_out(&app, base(&state))))
+}
+
+pub async fn list_features(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let app = engine(&state)?.get_app(&id).await?;
+    Ok(Json(vec![feature_out(&app, base(&state))]))
+}
+
+fn check_feature(name: &str) -> Result<(), ApiError> {
+    if name == "USER_PROVISIONING" {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("feature", name)
+            .with_remediation("Roster's apps have one feature: USER_PROVISIONING"))
+    }
+}
+
+pub async fn get_feature(
+    State(state): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    check_feature(&name)?;
+    let app = engine(&state)?.get_app(&id).await?;
+    Ok(Json(feature_out(&app, base(&state))))
+}
+
+pub async fn put_feature(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    check_feature(&name)?;
+    let features = feature_in(&body)?;
+    let app = engine(&state)?
+        .set_user_provisioning(&ctx(&state, &principal), &id, features)
+        .await?;
+    Ok(Json(feature_out(&app, base(&state))))
+}
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let users = engine(&state)?.list_app_users(&id).await?;
+    Ok(Json(
+        users
+            .iter()
+            .map(|u| app_user_out(u, base(&state)))
+            .collect(),
+    ))
+}
+
+/// `POST /apps/{id}/users` with `{"id": userId, "scope": "USER"}`.
+pub async fn assign_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let Some(user_id) = text(&body, "/id") else {
+        return Err(
+            ApiError::validation("id", "an assignment needs the user's id")
+                .with_remediation("send {\"id\":\"<userId>\",\"scope\":\"USER\"}"),
+        );
+    };
+    let au = engine(&state)?
+        .assign_user(&ctx(&state, &principal), &id, user_id)
+        .await?;
+    Ok(Json(app_user_out(&au, base(&state))))
+}
+
+/// `POST /apps/{id}/users/{userId}`: assign (Roster keeps no app user profile yet).
+pub async fn assign_user_at(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let au = engine(&state)?
+        .assign_user(&ctx(&state, &principal), &id, &user_id)
+        .await?;
+    Ok(Json(app_user_out(&au, base(&state))))
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let au = engine(&state)?.get_app_user(&id, &user_id).await?;
+    Ok(Json(app_user_out(&au, base(&state))))
+}
+
+pub async fn unassign_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    principal.require_write()?;
+    engine(&state)?
+        .unassign_user(&ctx(&state, &principal), &id, &user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

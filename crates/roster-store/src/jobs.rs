@@ -1,0 +1,508 @@
+//! The push-provisioning job queue and its Tasks.
+//!
+//! A job is one idempotent step for one (app, user). Workers claim the oldest due job with a
+//! lease: PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several servers share one queue without
+//! running a job twice; SQLite inside a `BEGIN IMMEDIATE` transaction, so the one writer claims
+//! it. A job whose lease expired (its worker died) becomes claimable again. Finished jobs are
+//! deleted; a job that failed for good stays FAILED and is referenced by one Task, which an
+//! administrator retries (the job is queued again) or dismisses (the job is deleted).
+//!
+//! Nothing here reads a clock: the caller passes `now`, due times and lease ends.
+
+use roster_core::{LogEvent, Timestamp};
+use serde_json::Value;
+
+use crate::error::StoreError;
+use crate::model::{clamp_limit, Document, Page};
+use crate::sql::{DbRow, Dialect, SqlParam, Tx};
+use crate::store::{into_page, parse_ts, write_events, Store};
+
+/// A job to put on the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub id: String,
+    pub app_id: String,
+    pub user_id: String,
+    /// What the step does, e.g. `user.push`.
+    pub operation: String,
+    /// Step parameters as JSON; never a secret.
+    pub payload: Value,
+    pub max_attempts: i64,
+    pub due: Timestamp,
+}
+
+/// A job as stored. `attempts` counts claims, the current one included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub operation: String,
+    pub payload: Value,
+    /// `QUEUED`, `RUNNING` or `FAILED`.
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub due: Timestamp,
+    pub last_error: Option<Value>,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+}
+
+/// A Task: a job that failed for good, as an administrator sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub id: String,
+    pub job_id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub operation: String,
+    /// `OPEN`, `RETRYING`, `DONE` or `DISMISSED`.
+    pub status: String,
+    pub attempts: i64,
+    /// The last error as JSON (code, summary, target status, redacted body, cause, remediation).
+    pub last_error: Option<Value>,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+}
+
+/// `list_tasks`: tasks ordered by id, after the `after` id.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    pub app_id: Option<String>,
+    pub user_id: Option<String>,
+    pub status: Option<String>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+const JOB_COLUMNS: &str = "id, app_id, user_id, operation, payload, status, attempts, \
+     max_attempts, due, last_error, created, updated";
+const TASK_COLUMNS: &str =
+    "id, job_id, app_id, user_id, operation, status, attempts, last_error, created, updated";
+
+fn json_text(value: &Value, what: &str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| StoreError::corrupt(what.to_string()))
+}
+
+fn opt_json(row: &DbRow, column: &str) -> Result<Option<Value>, StoreError> {
+    row.opt_text(column)?
+        .map(|t| serde_json::from_str(&t).map_err(|_| StoreError::corrupt(column.to_string())))
+        .transpose()
+}
+
+fn decode_job(row: &DbRow) -> Result<Job, StoreError> {
+    Ok(Job {
+        id: row.text("id")?,
+        app_id: row.text("app_id")?,
+        user_id: row.text("user_id")?,
+        operation: row.text("operation")?,
+        payload: serde_json::from_str(&row.text("payload")?)
+            .map_err(|_| StoreError::corrupt("job payload"))?,
+        status: row.text("status")?,
+        attempts: row.int("attempts")?,
+        max_attempts: row.int("max_attempts")?,
+        due: parse_ts(&row.text("due")?, "due")?,
+        last_error: opt_json(row, "last_error")?,
+        created: parse_ts(&row.text("created")?, "created")?,
+        updated: parse_ts(&row.text("updated")?, "updated")?,
+    })
+}
+
+fn decode_task(row: &DbRow) -> Result<TaskRecord, StoreError> {
+    Ok(TaskRecord {
+        id: row.text("id")?,
+        job_id: row.text("job_id")?,
+        app_id: row.text("app_id")?,
+        user_id: row.text("user_id")?,
+        operation: row.text("operation")?,
+        status: row.text("status")?,
+        attempts: row.int("attempts")?,
+        last_error: opt_json(row, "last_error")?,
+        created: parse_ts(&row.text("created")?, "created")?,
+        updated: parse_ts(&row.text("updated")?, "updated")?,
+    })
+}
+
+impl Store {
+    /// Put a job on the queue, with an optional document (the app user it is for) and its
+    /// events, in one transaction.
+    pub async fn enqueue_job(
+        &self,
+        job: &NewJob,
+        now: Timestamp,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = self.sql();
+        sql.push(
+            "INSERT INTO provisioning_jobs (id, app_id, user_id, operation, payload, status, \
+             attempts, max_attempts, due, created, updated) VALUES (",
+        );
+        sql.bind_list([
+            SqlParam::Text(job.id.clone()),
+            SqlParam::Text(job.app_id.clone()),
+            SqlParam::Text(job.user_id.clone()),
+            SqlParam::Text(job.operation.clone()),
+            SqlParam::Text(json_text(&job.payload, "job payload")?),
+            SqlParam::Text("QUEUED".into()),
+            SqlParam::Int(0),
+            SqlParam::Int(job.max_attempts),
+            SqlParam::Text(job.due.to_string()),
+            SqlParam::Text(now.to_string()),
+            SqlParam::Text(now.to_string()),
+        ]);
+        sql.push(")");
+        tx.execute(&sql, "enqueue a provisioning job").await?;
+        self.finish(tx, doc, events).await
+    }
+
+    /// Claim the oldest due job (or one whose lease expired), leasing it until `lease_until`
+    /// and counting the attempt. `None` when nothing is due.
+    pub async fn claim_job(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<Job>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = self.sql();
+        sql.push("SELECT ")
+            .push(JOB_COLUMNS)
+            .push(" FROM provisioning_jobs WHERE (status = 'QUEUED' AND due <= ");
+        sql.bind(now.to_string());
+        sql.push(") OR (status = 'RUNNING' AND locked_until <= ");
+        sql.bind(now.to_string());
+        sql.push(") ORDER BY due, id LIMIT 1");
+        if self.dialect() == Dialect::Postgres {
+            sql.push(" FOR UPDATE SKIP LOCKED");
+        }
+        let Some(row) = tx.fetch_optional(&sql, "claim a provisioning job").await? else {
+            return Ok(None);
+        };
+        let mut job = decode_job(&row)?;
+        let mut update = self.sql();
+        update.push(
+            "UPDATE provisioning_jobs SET status = 'RUNNING', attempts = attempts + 1, \
+             locked_until = ",
+        );
+        update.bind(lease_until.to_string());
+        update.push(", updated = ");
+        update.bind(now.to_string());
+        update.push(" WHERE id = ");
+        update.bind(job.id.as_str());
+        tx.execute(&update, "lease a provisioning job").await?;
+        tx.commit().await?;
+        job.status = "RUNNING".into();
+        job.attempts += 1;
+        job.updated = now;
+        Ok(Some(job))
+    }
+
+    /// The job succeeded: delete it, close its task (DONE), write `doc` and `events`.
+    pub async fn complete_job(
+        &self,
+        job_id: &str,
+        now: Timestamp,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = self.sql();
+        sql.push("DELETE FROM provisioning_jobs WHERE id = ");
+        sql.bind(job_id);
+        tx.execute(&sql, "complete a provisioning job").await?;
+        let mut task = self.sql();
+        task.push("UPDATE provisioning_tasks SET status = 'DONE', updated = ");
+        task.bind(now.to_string());
+        task.push(" WHERE job_id = ");
+        task.bind(job_id);
+        task.push(" AND status IN ('OPEN', 'RETRYING')");
+        tx.execute(&task, "close a provisioning task").await?;
+        self.finish(tx, doc, events).await
+    }
+
+    /// The job failed but may succeed later: queue it again for `due`.
+    pub async fn reschedule_job(
+        &self,
+        job_id: &str,
+        due: Timestamp,
+        now: Timestamp,
+        last_error: &Value,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = self.sql();
+        sql.push("UPDATE provisioning_jobs SET status = 'QUEUED', locked_until = NULL, due = ");
+        sql.bind(due.to_string());
+        sql.push(", last_error = ");
+        sql.bind(json_text(last_error, "job error")?);
+        sql.push(", updated = ");
+        sql.bind(now.to_string());
+        sql.push(" WHERE id = ");
+        sql.bind(job_id);
+        tx.execute(&sql, "reschedule a provisioning job").await?;
+        self.finish(tx, doc, events).await
+    }
+
+    /// The job failed for good: mark it FAILED and open (or reopen) its task. Returns the
+    /// task's id (an existing task of the job keeps its id).
+    pub async fn fail_job(
+        &self,
+        task: &TaskRecord,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let error = task
+            .last_error
+            .as_ref()
+            .map(|e| json_text(e, "task error"))
+            .transpose()?;
+        let mut sql = self.sql();
+        sql.push(
+            "UPDATE provisioning_jobs SET status = 'FAILED', locked_until = NULL, last_error = ",
+        );
+        sql.bind(error.clone());
+        sql.push(", updated = ");
+        sql.bind(task.updated.to_string());
+        sql.push(" WHERE id = ");
+        sql.bind(task.job_id.as_str());
+        tx.execute(&sql, "fail a provisioning job").await?;
+        let mut insert = self.sql();
+        insert.push(
+            "INSERT INTO provisioning_tasks (id, job_id, app_id, user_id, operation, status, \
+             attempts, last_error, created, updated) VALUES (",
+        );
+        insert.bind_list([
+            SqlParam::Text(task.id.clone()),
+            SqlParam::Text(task.job_id.clone()),
+            SqlParam::Text(task.app_id.clone()),
+            SqlParam::Text(task.user_id.clone()),
+            SqlParam::Text(task.operation.clone()),
+            SqlParam::Text("OPEN".into()),
+            SqlParam::Int(task.attempts),
+            SqlParam::from(error),
+            SqlParam::Text(task.created.to_string()),
+            SqlParam::Text(task.updated.to_string()),
+        ]);
+        insert.push(
+            ") ON CONFLICT (job_id) DO UPDATE SET status = 'OPEN', \
+             attempts = provisioning_tasks.attempts + excluded.attempts, \
+             last_error = excluded.last_error, updated = excluded.updated RETURNING id",
+        );
+        let id = match tx
+            .fetch_optional(&insert, "open a provisioning task")
+            .await?
+        {
+            Some(row) => row.text("id")?,
+            None => return Err(StoreError::corrupt("task id")),
+        };
+        self.finish(tx, doc, events).await?;
+        Ok(id)
+    }
+
+    /// An administrator retries a task: it becomes RETRYING and its job is queued for `now`
+    /// with a fresh attempt budget; `doc` (the app user, back to SYNCING) is written with it.
+    pub async fn retry_task(
+        &self,
+        task_id: &str,
+        now: Timestamp,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<TaskRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let task = self.task_in(&mut tx, task_id).await?;
+        let mut sql = self.sql();
+        sql.push("UPDATE provisioning_tasks SET status = 'RETRYING', updated = ");
+        sql.bind(now.to_string());
+        sql.push(" WHERE id = ");
+        sql.bind(task_id);
+        tx.execute(&sql, "retry a provisioning task").await?;
+        let mut job = self.sql();
+        job.push(
+            "UPDATE provisioning_jobs SET status = 'QUEUED', attempts = 0, locked_until = NULL, \
+             due = ",
+        );
+        job.bind(now.to_string());
+        job.push(", updated = ");
+        job.bind(now.to_string());
+        job.push(" WHERE id = ");
+        job.bind(task.job_id.as_str());
+        // Only a job that failed for good is requeued: one queued or running already is.
+        job.push(" AND status = 'FAILED'");
+        if tx.execute(&job, "requeue a provisioning job").await? == 0 {
+            return Err(StoreError::NotFound {
+                kind: "failed provisioning job",
+                id: task.job_id,
+            });
+        }
+        self.finish(tx, doc, events).await?;
+        Ok(TaskRecord {
+            status: "RETRYING".into(),
+            updated: now,
+            ..task
+        })
+    }
+
+    /// An administrator dismisses a task: it becomes DISMISSED and its job is dropped.
+    pub async fn dismiss_task(
+        &self,
+        task_id: &str,
+        now: Timestamp,
+        events: &[LogEvent],
+    ) -> Result<TaskRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let task = self.task_in(&mut tx, task_id).await?;
+        let mut sql = self.sql();
+        sql.push("UPDATE provisioning_tasks SET status = 'DISMISSED', updated = ");
+        sql.bind(now.to_string());
+        sql.push(" WHERE id = ");
+        sql.bind(task_id);
+        tx.execute(&sql, "dismiss a provisioning task").await?;
+        let mut job = self.sql();
+        job.push("DELETE FROM provisioning_jobs WHERE id = ");
+        job.bind(task.job_id.as_str());
+        job.push(" AND status <> 'RUNNING'");
+        tx.execute(&job, "drop a provisioning job").await?;
+        write_events(&mut tx, self.dialect(), events).await?;
+        tx.commit().await?;
+        Ok(TaskRecord {
+            status: "DISMISSED".into(),
+            updated: now,
+            ..task
+        })
+    }
+
+    /// An assignment was removed: drop its jobs that are not running and dismiss its open
+    /// tasks. Returns how many jobs were dropped.
+    pub async fn cancel_jobs_for(
+        &self,
+        app_id: &str,
+        user_id: &str,
+        now: Timestamp,
+        events: &[LogEvent],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut sql = self.sql();
+        sql.push("DELETE FROM provisioning_jobs WHERE app_id = ");
+        sql.bind(app_id);
+        sql.push(" AND user_id = ");
+        sql.bind(user_id);
+        sql.push(" AND status <> 'RUNNING'");
+        let dropped = tx.execute(&sql, "drop provisioning jobs").await?;
+        let mut tasks = self.sql();
+        tasks.push("UPDATE provisioning_tasks SET status = 'DISMISSED', updated = ");
+        tasks.bind(now.to_string());
+        tasks.push(" WHERE app_id = ");
+        tasks.bind(app_id);
+        tasks.push(" AND user_id = ");
+        tasks.bind(user_id);
+        tasks.push(" AND status IN ('OPEN', 'RETRYING')");
+        tx.execute(&tasks, "dismiss provisioning tasks").await?;
+        write_events(&mut tx, self.dialect(), events).await?;
+        tx.commit().await?;
+        Ok(dropped)
+    }
+
+    pub async fn get_task(&self, task_id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        let mut sql = self.sql();
+        sql.push("SELECT ")
+            .push(TASK_COLUMNS)
+            .push(" FROM provisioning_tasks WHERE id = ");
+        sql.bind(task_id);
+        self.pool
+            .fetch_optional(&sql, "read a provisioning task")
+            .await?
+            .as_ref()
+            .map(decode_task)
+            .transpose()
+    }
+
+    pub async fn get_job(&self, job_id: &str) -> Result<Option<Job>, StoreError> {
+        let mut sql = self.sql();
+        sql.push("SELECT ")
+            .push(JOB_COLUMNS)
+            .push(" FROM provisioning_jobs WHERE id = ");
+        sql.bind(job_id);
+        self.pool
+            .fetch_optional(&sql, "read a provisioning job")
+            .await?
+            .as_ref()
+            .map(decode_job)
+            .transpose()
+    }
+
+    /// Tasks ordered by id, filtered by app, user and status.
+    pub async fn list_tasks(&self, query: &TaskQuery) -> Result<Page<TaskRecord>, StoreError> {
+        let limit = clamp_limit(query.limit);
+        let mut sql = self.sql();
+        sql.push("SELECT ")
+            .push(TASK_COLUMNS)
+            .push(" FROM provisioning_tasks WHERE TRUE");
+        for (condition, value) in [
+            (" AND app_id = ", &query.app_id),
+            (" AND user_id = ", &query.user_id),
+            (" AND status = ", &query.status),
+            (" AND id > ", &query.after),
+        ] {
+            if let Some(value) = value {
+                sql.push(condition);
+                sql.bind(value.as_str());
+            }
+        }
+        sql.push(" ORDER BY id LIMIT ");
+        sql.bind(limit + 1);
+        let rows = self.pool.fetch_all(&sql, "list provisioning tasks").await?;
+        let tasks = rows
+            .iter()
+            .map(decode_task)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(into_page(tasks, limit, |t| t.id.clone()))
+    }
+
+    /// Jobs (queued, running or failed) that still concern `user_id`.
+    pub async fn count_jobs_for_user(&self, user_id: &str) -> Result<i64, StoreError> {
+        let mut sql = self.sql();
+        sql.push("SELECT COUNT(*) AS n FROM provisioning_jobs WHERE user_id = ");
+        sql.bind(user_id);
+        match self
+            .pool
+            .fetch_optional(&sql, "count provisioning jobs")
+            .await?
+        {
+            Some(row) => row.int("n"),
+            None => Ok(0),
+        }
+    }
+
+    async fn task_in(&self, tx: &mut Tx, task_id: &str) -> Result<TaskRecord, StoreError> {
+        let mut sql = self.sql();
+        sql.push("SELECT ")
+            .push(TASK_COLUMNS)
+            .push(" FROM provisioning_tasks WHERE id = ");
+        sql.bind(task_id);
+        match tx.fetch_optional(&sql, "read a provisioning task").await? {
+            Some(row) => decode_task(&row),
+            None => Err(StoreError::NotFound {
+                kind: "task",
+                id: task_id.to_string(),
+            }),
+        }
+    }
+
+    /// Write the optional document and the events, then commit.
+    async fn finish(
+        &self,
+        mut tx: Tx,
+        doc: Option<&Document>,
+        events: &[LogEvent],
+    ) -> Result<(), StoreError> {
+        if let Some(doc) = doc {
+            self.put_document_in(&mut tx, doc, None).await?;
+        }
+        write_events(&mut tx, self.dialect(), events).await?;
+        tx.commit().await
+    }
+}
