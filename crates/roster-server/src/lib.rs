@@ -5,14 +5,17 @@
 //! the server's configuration. Errors on `/api/v1` are [`error::ApiError`]s, answered as Okta's
 //! error object with Roster's `cause` and `remediation`.
 
+pub mod apps;
 pub mod auth;
 pub mod bootstrap;
 pub mod error;
 pub mod extract;
 pub mod logs;
 pub mod okta;
+pub mod openapi;
 pub mod paging;
 pub mod ratelimit;
+pub mod scim;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -77,6 +80,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub clock: Clock,
     pub rate_limiter: ratelimit::RateLimiter,
+    /// Push provisioning (apps, tasks); `None` answers its routes with 501.
+    pub provisioning: Option<roster_provisioning::Provisioning>,
 }
 
 impl AppState {
@@ -87,6 +92,7 @@ impl AppState {
             config: Arc::new(config),
             clock: Clock::System,
             rate_limiter: ratelimit::RateLimiter::default(),
+            provisioning: None,
         }
     }
 
@@ -142,6 +148,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api-tokens", get(tokens::list))
         .route("/api-tokens/{id}", get(tokens::get).delete(tokens::revoke))
+        .merge(apps::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             ratelimit::limit,
@@ -152,16 +159,31 @@ pub fn app(state: AppState) -> Router {
         ));
     let public = Router::new()
         .route("/api/v1/authn", post(okta::authn::authn))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/reset_password/{token}", post(okta::users::redeem_link))
         .route("/welcome/{token}", post(okta::users::redeem_link));
     Router::new()
         .route("/health", get(health))
         .nest("/api/v1", api)
+        .nest("/scim/v2", scim::router(state.clone()))
         .merge(public)
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(error::okta_error_bodies))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The tracing span of a request: method and path, with one-time link tokens redacted and no
+/// query string, so that no secret reaches the log even at debug level.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let path = request.uri().path();
+    let path = ["/reset_password/", "/welcome/"]
+        .iter()
+        .find(|prefix| path.starts_with(**prefix))
+        .map(|prefix| format!("{prefix}[redacted]"))
+        .unwrap_or_else(|| path.to_owned());
+    tracing::debug_span!("request", method = %request.method(), path = %path)
 }
 
 async fn health() -> Json<serde_json::Value> {
