@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::connector::ConnectorResult;
@@ -13,6 +14,57 @@ use crate::error::{ConnectorError, ErrorKind};
 
 /// How long one request to a target may take.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where a connector sends its requests: a base URL and a token presented with an
+/// `Authorization` scheme (`SSWS` for Okta-style APIs, `Bearer` for SCIM). `Debug` never shows
+/// the token.
+pub(crate) struct Target {
+    pub base_url: String,
+    token: SecretString,
+    scheme: &'static str,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("base_url", &self.base_url)
+            .field("scheme", &self.scheme)
+            .field("token", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl Target {
+    pub(crate) fn new(
+        base_url: &str,
+        token: SecretString,
+        scheme: &'static str,
+        http: reqwest::Client,
+    ) -> Self {
+        Target {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token,
+            scheme,
+            http,
+        }
+    }
+
+    /// A request to `base_url + path` carrying the token.
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+            .header(
+                AUTHORIZATION,
+                format!("{} {}", self.scheme, self.token.expose_secret()),
+            )
+    }
+
+    /// The token, to scrub it from anything a target answers.
+    pub(crate) fn token(&self) -> &str {
+        self.token.expose_secret()
+    }
+}
 
 /// A target's answer, read whole.
 pub(crate) struct Answer {

@@ -3,37 +3,25 @@
 
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION};
+use reqwest::header::{HeaderMap, ACCEPT};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use crate::connector::{Connector, ConnectorResult, PushUser, RemoteUser};
 use crate::error::{redact_body, scrub, ConnectorError, ErrorKind};
-use crate::http;
+use crate::http::{self, Target};
 
 /// A connection to a hub org.
+#[derive(Debug)]
 pub struct Org2OrgConnector {
-    base_url: String,
-    token: SecretString,
-    http: reqwest::Client,
-}
-
-impl std::fmt::Debug for Org2OrgConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Org2OrgConnector")
-            .field("base_url", &self.base_url)
-            .field("token", &"[REDACTED]")
-            .finish()
-    }
+    target: Target,
 }
 
 impl Org2OrgConnector {
     pub fn new(base_url: &str, token: SecretString, http: reqwest::Client) -> Self {
         Org2OrgConnector {
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            token,
-            http,
+            target: Target::new(base_url, token, "SSWS", http),
         }
     }
 
@@ -48,15 +36,10 @@ impl Org2OrgConnector {
         secrets: &[&str],
         ok_missing: bool,
     ) -> ConnectorResult<Option<Value>> {
-        let url = format!("{}{path}", self.base_url);
         let mut request = self
-            .http
-            .request(method, &url)
-            .header(ACCEPT, "application/json")
-            .header(
-                AUTHORIZATION,
-                format!("SSWS {}", self.token.expose_secret()),
-            );
+            .target
+            .request(method, path)
+            .header(ACCEPT, "application/json");
         if let Some(body) = &body {
             request = request.json(body);
         }
@@ -71,7 +54,7 @@ impl Org2OrgConnector {
             return Ok(None);
         }
         let mut secrets = secrets.to_vec();
-        secrets.push(self.token.expose_secret());
+        secrets.push(self.target.token());
         Err(classify(
             tried,
             answer.status,
@@ -169,12 +152,15 @@ fn remote_user(v: &Value, fallback_login: &str) -> RemoteUser {
 
 impl Connector for Org2OrgConnector {
     fn target(&self) -> &str {
-        &self.base_url
+        &self.target.base_url
     }
 
     fn check_connection(&self) -> BoxFuture<'_, ConnectorResult<()>> {
         async move {
-            let tried = format!("test the API token against {}/api/v1/users", self.base_url);
+            let tried = format!(
+                "test the API token against {}/api/v1/users",
+                self.target.base_url
+            );
             self.call(
                 Method::GET,
                 "/api/v1/users?limit=1",
@@ -194,7 +180,7 @@ impl Connector for Org2OrgConnector {
         login: &'a str,
     ) -> BoxFuture<'a, ConnectorResult<Option<RemoteUser>>> {
         async move {
-            let tried = format!("look up user {login} on {}", self.base_url);
+            let tried = format!("look up user {login} on {}", self.target.base_url);
             let path = format!("/api/v1/users/{}", http::encode_segment(login));
             Ok(self
                 .call(Method::GET, &path, None, tried, &[], true)
@@ -218,10 +204,10 @@ impl Connector for Org2OrgConnector {
                     secrets.push(p.expose_secret());
                     format!(
                         "create user {} with a password on {}",
-                        user.login, self.base_url
+                        user.login, self.target.base_url
                     )
                 }
-                None => format!("create user {} on {}", user.login, self.base_url),
+                None => format!("create user {} on {}", user.login, self.target.base_url),
             };
             let created = self
                 .call(
@@ -247,7 +233,7 @@ impl Connector for Org2OrgConnector {
         async move {
             let tried = format!(
                 "update the profile of user {} ({}) on {}",
-                remote.login, remote.id, self.base_url
+                remote.login, remote.id, self.target.base_url
             );
             let path = format!("/api/v1/users/{}", http::encode_segment(&remote.id));
             self.call(
@@ -272,7 +258,7 @@ impl Connector for Org2OrgConnector {
         async move {
             let tried = format!(
                 "set the password of user {} ({}) on {}",
-                remote.login, remote.id, self.base_url
+                remote.login, remote.id, self.target.base_url
             );
             if remote
                 .provider_type
@@ -308,7 +294,7 @@ impl Connector for Org2OrgConnector {
         async move {
             let tried = format!(
                 "deactivate user {} ({}) on {}",
-                remote.login, remote.id, self.base_url
+                remote.login, remote.id, self.target.base_url
             );
             let path = format!(
                 "/api/v1/users/{}/lifecycle/deactivate",

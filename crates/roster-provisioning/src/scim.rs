@@ -4,41 +4,29 @@
 
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
 use crate::connector::{Connector, ConnectorResult, PushUser, RemoteUser};
 use crate::error::{redact_body, scrub, ConnectorError};
-use crate::http;
+use crate::http::{self, Target};
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SCIM_JSON: &str = "application/scim+json";
 
 /// A connection to a SCIM 2.0 service provider.
+#[derive(Debug)]
 pub struct ScimConnector {
-    base_url: String,
-    token: SecretString,
-    http: reqwest::Client,
-}
-
-impl std::fmt::Debug for ScimConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScimConnector")
-            .field("base_url", &self.base_url)
-            .field("token", &"[REDACTED]")
-            .finish()
-    }
+    target: Target,
 }
 
 impl ScimConnector {
     pub fn new(base_url: &str, token: SecretString, http: reqwest::Client) -> Self {
         ScimConnector {
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            token,
-            http,
+            target: Target::new(base_url, token, "Bearer", http),
         }
     }
 
@@ -50,15 +38,7 @@ impl ScimConnector {
         tried: String,
         secrets: &[&str],
     ) -> ConnectorResult<Value> {
-        let url = format!("{}{path}", self.base_url);
-        let mut request = self
-            .http
-            .request(method, &url)
-            .header(ACCEPT, SCIM_JSON)
-            .header(
-                AUTHORIZATION,
-                format!("Bearer {}", self.token.expose_secret()),
-            );
+        let mut request = self.target.request(method, path).header(ACCEPT, SCIM_JSON);
         if let Some(body) = &body {
             request = request
                 .header(CONTENT_TYPE, SCIM_JSON)
@@ -69,7 +49,7 @@ impl ScimConnector {
             return answer.json().ok_or_else(|| answer.not_json(&tried));
         }
         let mut secrets = secrets.to_vec();
-        secrets.push(self.token.expose_secret());
+        secrets.push(self.target.token());
         Err(classify(
             tried,
             answer.status,
@@ -176,12 +156,15 @@ pub fn scim_user(user: &PushUser) -> Value {
 
 impl Connector for ScimConnector {
     fn target(&self) -> &str {
-        &self.base_url
+        &self.target.base_url
     }
 
     fn check_connection(&self) -> BoxFuture<'_, ConnectorResult<()>> {
         async move {
-            let tried = format!("test the bearer token against {}/Users", self.base_url);
+            let tried = format!(
+                "test the bearer token against {}/Users",
+                self.target.base_url
+            );
             self.call(Method::GET, "/Users?count=1", None, tried, &[])
                 .await
                 .map(|_| ())
@@ -194,7 +177,7 @@ impl Connector for ScimConnector {
         login: &'a str,
     ) -> BoxFuture<'a, ConnectorResult<Option<RemoteUser>>> {
         async move {
-            let tried = format!("look up userName {login} on {}", self.base_url);
+            let tried = format!("look up userName {login} on {}", self.target.base_url);
             let filter = format!("userName eq \"{}\"", login.replace('"', "\\\""));
             let path = format!("/Users?filter={}", http::encode_query(&filter));
             let list = self.call(Method::GET, &path, None, tried, &[]).await?;
@@ -221,10 +204,10 @@ impl Connector for ScimConnector {
                     secrets.push(p.expose_secret());
                     format!(
                         "create user {} with a password on {}",
-                        user.login, self.base_url
+                        user.login, self.target.base_url
                     )
                 }
-                None => format!("create user {} on {}", user.login, self.base_url),
+                None => format!("create user {} on {}", user.login, self.target.base_url),
             };
             let created = self
                 .call(Method::POST, "/Users", Some(body), tried, &secrets)
@@ -242,7 +225,7 @@ impl Connector for ScimConnector {
         async move {
             let tried = format!(
                 "replace user {} ({}) on {}",
-                remote.login, remote.id, self.base_url
+                remote.login, remote.id, self.target.base_url
             );
             let path = format!("/Users/{}", http::encode_query(&remote.id));
             self.call(Method::PUT, &path, Some(scim_user(user)), tried, &[])
@@ -260,7 +243,7 @@ impl Connector for ScimConnector {
         async move {
             let tried = format!(
                 "set the password of user {} ({}) on {}",
-                remote.login, remote.id, self.base_url
+                remote.login, remote.id, self.target.base_url
             );
             let path = format!("/Users/{}", http::encode_query(&remote.id));
             let body = json!({
@@ -284,7 +267,7 @@ impl Connector for ScimConnector {
         async move {
             let tried = format!(
                 "deactivate user {} ({}) on {}",
-                remote.login, remote.id, self.base_url
+                remote.login, remote.id, self.target.base_url
             );
             let path = format!("/Users/{}", http::encode_query(&remote.id));
             let body = json!({
