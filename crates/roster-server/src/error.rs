@@ -166,8 +166,18 @@ impl ApiError {
         )
         .with_cause("the server failed while handling this request")
         .with_remediation("retry; if it keeps failing, give the errorId to your Roster operator");
-        tracing::error!(detail = %detail, "internal error");
-        err
+        // The detail is logged under the id the client sees, and never sent to the client.
+        let error_id = new_error_id();
+        tracing::error!(error_id = %error_id, detail = %detail, "internal error");
+        match HeaderValue::from_str(&error_id) {
+            Ok(value) => err.with_header_value(ERROR_ID_HEADER, value),
+            Err(_) => err,
+        }
+    }
+
+    fn with_header_value(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
@@ -176,9 +186,33 @@ impl ApiError {
     }
 }
 
+/// Every error response carries its `errorId` in this header too, so operators can find the log
+/// line from a proxy's access log.
+const ERROR_ID_HEADER: header::HeaderName = header::HeaderName::from_static("x-roster-error-id");
+
+fn new_error_id() -> String {
+    format!("roster{}", uuid::Uuid::new_v4().simple())
+}
+
 impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let error_id = format!("roster{}", uuid::Uuid::new_v4().simple());
+    fn into_response(mut self) -> Response {
+        let error_id = match self
+            .headers
+            .iter()
+            .find(|(name, _)| *name == ERROR_ID_HEADER)
+        {
+            Some((_, value)) => value
+                .to_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|_| new_error_id()),
+            None => {
+                let id = new_error_id();
+                if let Ok(value) = HeaderValue::from_str(&id) {
+                    self.headers.push((ERROR_ID_HEADER, value));
+                }
+                id
+            }
+        };
         if self.status.is_server_error() {
             tracing::error!(error_id = %error_id, code = self.code, "request failed");
         } else {
@@ -273,5 +307,29 @@ impl From<roster_store::StoreError> for ApiError {
             }
             _ => ApiError::internal(&err),
         }
+    }
+}
+
+#[cfg(test)]
+mod error_id_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_errors_carry_one_error_id_in_body_and_header_and_hide_the_detail() {
+        let response = ApiError::internal(&"disk on fire: secret-detail").into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let header = response
+            .headers()
+            .get("x-roster-error-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["errorId"], header);
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret-detail"));
     }
 }
