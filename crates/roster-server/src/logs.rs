@@ -4,7 +4,6 @@
 //! ASCENDING) always carries `next`, so a client can keep polling for new events.
 
 use axum::extract::State;
-use axum::http::header::LINK;
 use axum::http::HeaderMap;
 use axum::Json;
 use roster_core::{LogEvent, Timestamp};
@@ -13,7 +12,7 @@ use roster_store::{EventQuery, Order, StoreError};
 
 use crate::error::ApiError;
 use crate::extract::QueryPairs;
-use crate::paging::page_links;
+use crate::paging::link_headers;
 use crate::AppState;
 
 const DEFAULT_LIMIT: u32 = 100;
@@ -93,16 +92,12 @@ pub async fn list_logs(
         None if polling => page.end_cursor.clone().or(after),
         None => None,
     };
-    let mut headers = HeaderMap::new();
-    for link in page_links(
+    let headers = link_headers(
         &state.config.public_url,
         "/api/v1/logs",
-        &params.without_after(),
-        params.get("after").filter(|a| !a.is_empty()),
+        &params,
         next.as_deref(),
-    ) {
-        headers.append(LINK, link);
-    }
+    );
     Ok((headers, Json(page.items)))
 }
 

@@ -1,7 +1,10 @@
 //! `Link` headers for cursor paging, carrying the public URL as Okta's SDKs expect: they follow
 //! the absolute `rel="next"` URL as given, and stop when it is absent.
 
-use axum::http::HeaderValue;
+use axum::http::header::LINK;
+use axum::http::{HeaderMap, HeaderValue};
+
+use crate::extract::QueryPairs;
 
 /// Percent-encode a query parameter value.
 pub fn encode(value: &str) -> String {
@@ -26,6 +29,23 @@ pub fn link_header(
     after: Option<&str>,
 ) -> Vec<HeaderValue> {
     page_links(public_url, path, params, None, after)
+}
+
+/// The `Link` headers of a page listed with the request's own `params`: `self` names the
+/// request's page (its `after` cursor included, as Okta's does) and `next`, when there is a
+/// next page, repeats the parameters with the `next` cursor.
+pub fn link_headers(
+    public_url: &str,
+    path: &str,
+    params: &QueryPairs,
+    next: Option<&str>,
+) -> HeaderMap {
+    let current = params.get("after").filter(|a| !a.is_empty());
+    let mut headers = HeaderMap::new();
+    for link in page_links(public_url, path, &params.without_after(), current, next) {
+        headers.append(LINK, link);
+    }
+    headers
 }
 
 /// As [`link_header`], with the `self` link naming the page itself as Okta's does: the

@@ -1,7 +1,6 @@
 //! `/api/v1/groups`: CRUD, search, members.
 
 use axum::extract::{Path, State};
-use axum::http::header::LINK;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 
@@ -11,7 +10,7 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, QueryPairs};
 use crate::logs::{list_error, parse_filter};
-use crate::paging::page_links;
+use crate::paging::link_headers;
 use crate::AppState;
 
 #[utoipa::path(
@@ -47,16 +46,7 @@ pub async fn list(
         .await
         .map_err(|e| list_error(param, shown.as_ref(), e))?;
     let base = &state.config.public_url;
-    let mut headers = HeaderMap::new();
-    for l in page_links(
-        base,
-        "/api/v1/groups",
-        &params.without_after(),
-        params.get("after").filter(|a| !a.is_empty()),
-        page.next_after.as_deref(),
-    ) {
-        headers.append(LINK, l);
-    }
+    let headers = link_headers(base, "/api/v1/groups", &params, page.next_after.as_deref());
     Ok((
         headers,
         Json(
@@ -175,16 +165,12 @@ pub async fn members(
     let after = params.get("after").filter(|a| !a.is_empty());
     let page = state.directory.list_members(&id, after, limit).await?;
     let base = &state.config.public_url;
-    let mut headers = HeaderMap::new();
-    for l in page_links(
+    let headers = link_headers(
         base,
         &format!("/api/v1/groups/{id}/users"),
-        &params.without_after(),
-        params.get("after").filter(|a| !a.is_empty()),
+        &params,
         page.next_after.as_deref(),
-    ) {
-        headers.append(LINK, l);
-    }
+    );
     Ok((
         headers,
         Json(

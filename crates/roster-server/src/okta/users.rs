@@ -2,7 +2,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::LINK;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -19,7 +18,7 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{parse_json, ApiJson, QueryPairs};
 use crate::logs::{list_error, parse_filter};
-use crate::paging::page_links;
+use crate::paging::link_headers;
 use crate::AppState;
 
 const DEFAULT_LIMIT: u32 = 200;
@@ -68,16 +67,7 @@ pub async fn list(
         .await
         .map_err(|e| list_error(param, shown.as_ref(), e))?;
     let base = &state.config.public_url;
-    let mut headers = HeaderMap::new();
-    for l in page_links(
-        base,
-        "/api/v1/users",
-        &params.without_after(),
-        params.get("after").filter(|a| !a.is_empty()),
-        page.next_after.as_deref(),
-    ) {
-        headers.append(LINK, l);
-    }
+    let headers = link_headers(base, "/api/v1/users", &params, page.next_after.as_deref());
     Ok((
         headers,
         Json(
