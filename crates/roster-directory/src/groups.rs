@@ -117,6 +117,8 @@ impl Directory {
             .event("group.profile.update", "Update Okta group profile")
             .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name));
         group.version = self.store.update_group(&group, expected, &[event]).await?;
+        self.tell(crate::DirectoryChange::GroupUpdated { group: &group })
+            .await;
         Ok(group)
     }
 
@@ -126,6 +128,10 @@ impl Directory {
             .event("group.lifecycle.delete", "Delete Okta group")
             .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name));
         self.store.delete_group(&group.id, &[event]).await?;
+        self.tell(crate::DirectoryChange::GroupDeleted {
+            group_id: &group.id,
+        })
+        .await;
         Ok(())
     }
 
@@ -143,6 +149,11 @@ impl Directory {
         self.store
             .add_member(&group.id, &user.id, ctx.now, &[event])
             .await?;
+        self.tell(crate::DirectoryChange::MemberAdded {
+            group_id: &group.id,
+            user_id: &user.id,
+        })
+        .await;
         Ok(())
     }
 
@@ -159,6 +170,11 @@ impl Directory {
         self.store
             .remove_member(&group.id, &user.id, ctx.now, &[event])
             .await?;
+        self.tell(crate::DirectoryChange::MemberRemoved {
+            group_id: &group.id,
+            user_id: &user.id,
+        })
+        .await;
         Ok(())
     }
 

@@ -71,14 +71,53 @@ impl Ctx {
     }
 }
 
-/// Told, after the change is stored, that a user's password was set from a clear value
-/// (create, administrator set, own change). Push provisioning uses it to escrow the password
-/// for the apps that sync it; an observer must not log the password and cannot fail the change.
-pub trait PasswordObserver: Send + Sync {
-    fn password_set<'a>(
-        &'a self,
+/// A change the directory has stored, as told to its [`DirectoryObserver`].
+#[derive(Debug, Clone, Copy)]
+pub enum DirectoryChange<'a> {
+    /// A password was set from a clear value (create, administrator set, own change, recovery).
+    PasswordSet {
         user: &'a roster_core::User,
         password: &'a secrecy::SecretString,
+    },
+    UserCreated {
+        user: &'a roster_core::User,
+    },
+    /// The profile changed (an update that changed nothing is not told).
+    ProfileUpdated {
+        user: &'a roster_core::User,
+    },
+    /// A lifecycle operation moved the user from `from` to `user.status`.
+    StatusChanged {
+        user: &'a roster_core::User,
+        from: roster_core::UserStatus,
+    },
+    UserDeleted {
+        user_id: &'a str,
+    },
+    MemberAdded {
+        group_id: &'a str,
+        user_id: &'a str,
+    },
+    MemberRemoved {
+        group_id: &'a str,
+        user_id: &'a str,
+    },
+    /// The group's name or description changed.
+    GroupUpdated {
+        group: &'a roster_core::Group,
+    },
+    GroupDeleted {
+        group_id: &'a str,
+    },
+}
+
+/// Told, after a change is stored, what changed. Push provisioning uses it to escrow passwords
+/// for the apps that sync them and to queue pushes. An observer must not log a password and
+/// cannot fail the change: it is told after the commit.
+pub trait DirectoryObserver: Send + Sync {
+    fn changed<'a>(
+        &'a self,
+        change: DirectoryChange<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
 }
 
@@ -88,8 +127,8 @@ pub struct Directory {
     store: Store,
     /// Bounds concurrent password hashes (each takes ~19 MiB and tens of ms of CPU).
     hashing: Arc<Semaphore>,
-    /// Told when a password is set (see [`PasswordObserver`]).
-    password_observer: Option<Arc<dyn PasswordObserver>>,
+    /// Told about every stored change (see [`DirectoryObserver`]).
+    observer: Option<Arc<dyn DirectoryObserver>>,
 }
 
 impl Directory {
@@ -101,14 +140,21 @@ impl Directory {
         Directory {
             store,
             hashing: Arc::new(Semaphore::new(permits)),
-            password_observer: None,
+            observer: None,
         }
     }
 
-    /// This directory, telling `observer` about every password set from a clear value.
-    pub fn with_password_observer(mut self, observer: Arc<dyn PasswordObserver>) -> Self {
-        self.password_observer = Some(observer);
+    /// This directory, telling `observer` about every change it stores.
+    pub fn with_observer(mut self, observer: Arc<dyn DirectoryObserver>) -> Self {
+        self.observer = Some(observer);
         self
+    }
+
+    /// Tell the observer, if any, about a stored change.
+    pub(crate) async fn tell(&self, change: DirectoryChange<'_>) {
+        if let Some(observer) = &self.observer {
+            observer.changed(change).await;
+        }
     }
 
     /// Tell the observer, if any, that `user`'s password is now `password`.
@@ -117,9 +163,8 @@ impl Directory {
         user: &roster_core::User,
         password: &secrecy::SecretString,
     ) {
-        if let Some(observer) = &self.password_observer {
-            observer.password_set(user, password).await;
-        }
+        self.tell(DirectoryChange::PasswordSet { user, password })
+            .await;
     }
 
     pub fn store(&self) -> &Store {

@@ -109,9 +109,11 @@ impl Directory {
             }
         }
         let read_version = user.version;
+        let from = user.status;
         let mut events = Vec::new();
+        let profile_changed = change.profile != user.profile;
 
-        if change.profile != user.profile {
+        if profile_changed {
             self.validate_profile(&change.profile, Some(&user.id))
                 .await?;
             let changed = changed_keys(&user.profile, &change.profile);
@@ -169,6 +171,14 @@ impl Directory {
         }
         user.last_updated = ctx.now;
         user.version = self.store.update_user(&user, read_version, &events).await?;
+        if profile_changed {
+            self.tell(crate::DirectoryChange::ProfileUpdated { user: &user })
+                .await;
+        }
+        if user.status != from {
+            self.tell(crate::DirectoryChange::StatusChanged { user: &user, from })
+                .await;
+        }
         if let Some(password) = &change.password {
             self.password_was_set(&user, password).await;
         }
@@ -227,6 +237,8 @@ impl Directory {
                 .with_target(&user.id, "User", Some(&login), None),
         );
         self.store.delete_user(&user.id, &events).await?;
+        self.tell(crate::DirectoryChange::UserDeleted { user_id: &user.id })
+            .await;
         Ok(())
     }
 

@@ -241,6 +241,8 @@ impl Directory {
                 &all_events,
             )
             .await?;
+        self.tell(crate::DirectoryChange::UserCreated { user: &user })
+            .await;
         if let Some(PasswordInput::Value(secret)) = &new.password {
             self.password_was_set(&user, secret).await;
         }
@@ -273,6 +275,7 @@ impl Directory {
         }
         let expected = user.version;
         let mut events = Vec::new();
+        let mut profile_changed = false;
         if let Some(profile) = &change.profile {
             let mut next = if change.replace {
                 Map::new()
@@ -290,6 +293,7 @@ impl Directory {
             if next != user.profile {
                 let changed: Vec<String> = changed_keys(&user.profile, &next);
                 user.profile = next;
+                profile_changed = true;
                 events.push(
                     ctx.event(
                         "user.account.update_profile",
@@ -325,6 +329,10 @@ impl Directory {
         }
         user.last_updated = ctx.now;
         user.version = self.store.update_user(&user, expected, &events).await?;
+        if profile_changed {
+            self.tell(crate::DirectoryChange::ProfileUpdated { user: &user })
+                .await;
+        }
         if let Some(password) = &change.password {
             self.password_was_set(&user, password).await;
         }
@@ -342,6 +350,7 @@ impl Directory {
     ) -> Result<LifecycleResult> {
         let mut user = self.get_user(id).await?;
         let expected = user.version;
+        let from = user.status;
         let outcome = lifecycle::apply(&mut user, op, ctx.now)?;
         let login = user.login().to_owned();
         if outcome == Outcome::Remove {
@@ -352,6 +361,8 @@ impl Directory {
                 None,
             );
             self.store.delete_user(&user.id, &[event]).await?;
+            self.tell(crate::DirectoryChange::UserDeleted { user_id: &user.id })
+                .await;
             return Ok(LifecycleResult {
                 user: None,
                 link: None,
@@ -399,6 +410,10 @@ impl Directory {
             .store
             .update_user_with_document(&user, expected, link_doc.as_ref(), &events)
             .await?;
+        if user.status != from {
+            self.tell(crate::DirectoryChange::StatusChanged { user: &user, from })
+                .await;
+        }
         Ok(LifecycleResult {
             user: Some(user),
             link,

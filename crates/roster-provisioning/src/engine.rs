@@ -12,7 +12,7 @@ use std::time::Duration;
 use roster_core::event::{Actor, Severity};
 use roster_core::ids::{make_id, IdKind};
 use roster_core::{LogEvent, Timestamp, User};
-use roster_directory::{Ctx, Directory, DirectoryError, PasswordObserver};
+use roster_directory::{Ctx, Directory, DirectoryError, DirectoryObserver};
 use roster_store::{Document, Job, NewJob, Page, Store, StoreError, TaskQuery, TaskRecord};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -115,7 +115,7 @@ struct Inner {
     settings: Settings,
 }
 
-type Result<T, E = ProvisioningError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = ProvisioningError> = std::result::Result<T, E>;
 
 /// The wall clock, as Roster's timestamp.
 pub fn now() -> Timestamp {
@@ -169,9 +169,10 @@ impl Provisioning {
         &self.inner.store
     }
 
-    /// The observer to install on the directory, so passwords set there are escrowed.
-    pub fn password_observer(&self) -> Arc<dyn PasswordObserver> {
-        Arc::new(EscrowObserver(self.clone()))
+    /// The observer to install on the directory: passwords set there are escrowed for the apps
+    /// that sync them, and user and group changes queue their pushes (see [`crate::observer`]).
+    pub fn observer(&self) -> Arc<dyn DirectoryObserver> {
+        Arc::new(crate::observer::ProvisioningObserver(self.clone()))
     }
 
     // ---- apps ---------------------------------------------------------------------------
@@ -916,7 +917,11 @@ impl Provisioning {
 
     /// Escrow `password` when an active app syncs passwords, and queue a push of it to every
     /// app the user is assigned to whose password change mode is CHANGE.
-    async fn capture_password(&self, user: &User, password: &SecretString) -> Result<()> {
+    pub(crate) async fn capture_password(
+        &self,
+        user: &User,
+        password: &SecretString,
+    ) -> Result<()> {
         let apps: Vec<App> = self
             .list_apps()
             .await?
@@ -1028,22 +1033,6 @@ pub fn spawn_worker(provisioning: Provisioning) -> tokio::task::JoinHandle<()> {
             }
         }
     })
-}
-
-struct EscrowObserver(Provisioning);
-
-impl PasswordObserver for EscrowObserver {
-    fn password_set<'a>(
-        &'a self,
-        user: &'a User,
-        password: &'a SecretString,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
-        Box::pin(async move {
-            if let Err(e) = self.0.capture_password(user, password).await {
-                tracing::warn!(user = %user.id, error = %e, "could not escrow a password for password sync");
-            }
-        })
-    }
 }
 
 enum Step {

@@ -24,8 +24,11 @@ pub mod connector;
 pub mod crypto;
 pub mod engine;
 pub mod error;
+mod group_push;
 mod http;
+mod lifecycle;
 pub mod model;
+mod observer;
 pub mod org2org;
 pub mod scim;
 

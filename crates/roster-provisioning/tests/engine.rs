@@ -136,7 +136,7 @@ async fn world(settings: Settings) -> World {
         Arc::new(fake.clone()),
         settings,
     );
-    let directory = plain.with_password_observer(p.password_observer());
+    let directory = plain.with_observer(p.observer());
     let app = p
         .create_app(&ctx(), "okta_org2org", "Hub", "http://hub.invalid", true)
         .await

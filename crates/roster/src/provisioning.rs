@@ -30,7 +30,7 @@ pub fn attach(mut state: AppState, db: &DbArgs) -> anyhow::Result<AppState> {
     state.directory = state
         .directory
         .clone()
-        .with_password_observer(provisioning.password_observer());
+        .with_observer(provisioning.observer());
     spawn_worker(provisioning.clone());
     state.provisioning = Some(provisioning);
     Ok(state)
