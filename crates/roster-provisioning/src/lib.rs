@@ -20,6 +20,7 @@
 //!   up by login and links to it.
 //! - The engine reads the clock (its worker is the one place that must); the store does not.
 
+mod assignments;
 pub mod connector;
 pub mod crypto;
 pub mod engine;

@@ -4,6 +4,8 @@
 //! - a password set from a clear value is escrowed for the apps that sync passwords
 //!   ([`Provisioning::capture_password`], in `engine`);
 //! - user changes (created, profile, status, deleted) queue user pushes ([`crate::lifecycle`]);
+//! - membership changes of a group assigned to an app assign or unassign its members
+//!   ([`crate::assignments`]);
 //! - group changes (members, name, deletion) queue Group Push ([`crate::group_push`]).
 //!
 //! The observer runs after the change is committed and cannot fail it: an error is logged
@@ -44,6 +46,9 @@ impl DirectoryObserver for ProvisioningObserver {
                 | DirectoryChange::MemberRemoved { .. }
                 | DirectoryChange::GroupUpdated { .. }
                 | DirectoryChange::GroupDeleted { .. } => {
+                    if let Err(e) = engine.on_membership_change(change).await {
+                        tracing::warn!(error = %e, "could not follow a membership change of an assigned group");
+                    }
                     if let Err(e) = engine.on_group_change(change).await {
                         tracing::warn!(error = %e, "could not queue the Group Push of a group change");
                     }
