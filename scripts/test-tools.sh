@@ -3,7 +3,10 @@
 #   target/test-venv   Python: the official Okta SDK (`okta`), scim2-tester, scim2-cli,
 #                      scim2-client, scim2-server (a third-party SCIM peer), schemathesis
 #   target/test-node   Node: the official Okta SDK (@okta/okta-sdk-nodejs)
-# Prints the two `export` lines the tests read (ROSTER_TEST_PYTHON, ROSTER_TEST_NODE_MODULES).
+# and one system package set, from Debian's apt (as root, or with sudo):
+#   slapd, ldap-utils  OpenLDAP: the tests start private slapd servers (never the system one)
+# Prints the `export` lines the tests read (ROSTER_TEST_PYTHON, ROSTER_TEST_NODE_MODULES,
+# ROSTER_TEST_REQUIRE_SLAPD).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,5 +31,17 @@ if [[ ! -f $node_stamp ]]; then
   touch "$node_stamp"
 fi
 
+# OpenLDAP for crates/roster-sources' tests (tests/support/slapd.rs). Checking for the programs
+# keeps a second run instant; Debian puts slapd in /usr/sbin, which may not be on PATH.
+if [[ ! -x /usr/sbin/slapd || ! -x /usr/sbin/slapadd ]] || ! command -v ldapadd >/dev/null; then
+  echo "installing slapd and ldap-utils from Debian's packages" >&2
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends slapd ldap-utils openssl >&2
+fi
+
 echo "export ROSTER_TEST_PYTHON=$venv/bin/python"
 echo "export ROSTER_TEST_NODE_MODULES=$node_dir/node_modules"
+echo "export ROSTER_TEST_REQUIRE_SLAPD=1"
