@@ -166,21 +166,46 @@ impl Store {
         lease_until: Timestamp,
     ) -> Result<Option<Job>, StoreError> {
         let mut tx = self.begin().await?;
-        let mut sql = self.sql();
-        sql.push("SELECT ")
-            .push(JOB_COLUMNS)
-            .push(" FROM provisioning_jobs WHERE (status = 'QUEUED' AND due <= ");
-        sql.bind(now.to_string());
-        sql.push(") OR (status = 'RUNNING' AND locked_until <= ");
-        sql.bind(now.to_string());
-        sql.push(") ORDER BY due, id LIMIT 1");
-        if self.dialect() == Dialect::Postgres {
-            sql.push(" FOR UPDATE SKIP LOCKED");
+        // Two indexed probes rather than one `OR`: a job whose lease expired (its worker died;
+        // RUNNING rows are few) first, then the oldest due QUEUED job along the
+        // (status, due, id) index. One query with `OR` made SQLite sort every due job, which
+        // cost 76 ms a claim on an 80,000-job queue.
+        let mut row = None;
+        for (status, column) in [("RUNNING", "locked_until"), ("QUEUED", "due")] {
+            let mut sql = self.sql();
+            sql.push("SELECT ")
+                .push(JOB_COLUMNS)
+                .push(" FROM provisioning_jobs j WHERE status = '")
+                .push(status)
+                .push("' AND ")
+                .push(column)
+                .push(" <= ");
+            sql.bind(now.to_string());
+            // One job at a time per (app, user): a job whose subject has a job running elsewhere
+            // waits, so a reactivation and a profile push never race on the target.
+            sql.push(
+                " AND NOT EXISTS (SELECT 1 FROM provisioning_jobs r WHERE r.app_id = j.app_id \
+                 AND r.user_id = j.user_id AND r.id <> j.id AND r.status = 'RUNNING' \
+                 AND r.locked_until > ",
+            );
+            sql.bind(now.to_string());
+            sql.push(") ORDER BY ").push(column).push(", id LIMIT 1");
+            if self.dialect() == Dialect::Postgres {
+                sql.push(" FOR UPDATE OF j SKIP LOCKED");
+            }
+            row = tx.fetch_optional(&sql, "claim a provisioning job").await?;
+            if row.is_some() {
+                break;
+            }
         }
-        let Some(row) = tx.fetch_optional(&sql, "claim a provisioning job").await? else {
+        let Some(row) = row else {
             return Ok(None);
         };
         let mut job = decode_job(&row)?;
+        if self.dialect() == Dialect::Postgres && !self.claim_subject(&mut tx, &job, now).await? {
+            // Another server is claiming a job of the same subject right now: leave this one.
+            return Ok(None);
+        }
         let mut update = self.sql();
         update.push(
             "UPDATE provisioning_jobs SET status = 'RUNNING', attempts = attempts + 1, \
@@ -197,6 +222,44 @@ impl Store {
         job.attempts += 1;
         job.updated = now;
         Ok(Some(job))
+    }
+
+    /// PostgreSQL: two servers may each pick a different job of one subject in the same instant
+    /// (neither sees the other's claim before it commits). The subject's transaction-scoped
+    /// advisory lock serialises those claims, and a fresh re-check (READ COMMITTED takes a new
+    /// snapshot per statement) then sees a claim committed meanwhile.
+    async fn claim_subject(
+        &self,
+        tx: &mut Tx,
+        job: &Job,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let subject = format!("{}/{}", job.app_id, job.user_id);
+        let mut lock = self.sql();
+        lock.push("SELECT CAST(CASE WHEN pg_try_advisory_xact_lock(hashtext(");
+        lock.bind(subject.as_str());
+        lock.push(")) THEN 1 ELSE 0 END AS BIGINT) AS ok");
+        let locked = match tx.fetch_optional(&lock, "lock a job's subject").await? {
+            Some(row) => row.int("ok")? == 1,
+            None => false,
+        };
+        if !locked {
+            return Ok(false);
+        }
+        let mut check = self.sql();
+        check.push("SELECT COUNT(*) AS n FROM provisioning_jobs WHERE app_id = ");
+        check.bind(job.app_id.as_str());
+        check.push(" AND user_id = ");
+        check.bind(job.user_id.as_str());
+        check.push(" AND id <> ");
+        check.bind(job.id.as_str());
+        check.push(" AND status = 'RUNNING' AND locked_until > ");
+        check.bind(now.to_string());
+        let running = match tx.fetch_optional(&check, "check a job's subject").await? {
+            Some(row) => row.int("n")?,
+            None => 0,
+        };
+        Ok(running == 0)
     }
 
     /// The job succeeded: delete it, close its task (DONE), write `doc` and `events`.

@@ -148,7 +148,12 @@ async fn queue_lifecycle(store: Store) {
 async fn concurrent_claims_never_share_a_job(store: Store) {
     for i in 0..40 {
         store
-            .enqueue_job(&job(&format!("0xx{i:03}"), "00u1", 0), ts(0), None, &[])
+            .enqueue_job(
+                &job(&format!("0xx{i:03}"), &format!("00u{}", i % 20), 0),
+                ts(0),
+                None,
+                &[],
+            )
             .await
             .unwrap();
     }
@@ -168,8 +173,22 @@ async fn concurrent_claims_never_share_a_job(store: Store) {
         all.extend(w.await.unwrap());
     }
     let unique: HashSet<_> = all.iter().collect();
-    assert_eq!(all.len(), 40, "every job claimed once: {all:?}");
-    assert_eq!(unique.len(), 40);
+    // Each user's second job waits while its first one runs (the claims never complete here).
+    assert_eq!(all.len(), 20, "one running job per user: {all:?}");
+    assert_eq!(unique.len(), 20);
+    let users: HashSet<_> = all
+        .iter()
+        .map(|id| {
+            let n: usize = id[3..].parse().unwrap();
+            n % 20
+        })
+        .collect();
+    assert_eq!(users.len(), 20, "one job of every user was claimed");
+    // Once a user's job is done, its next job is claimable.
+    store.complete_job(&all[0], ts(2), None, &[]).await.unwrap();
+    let next = store.claim_job(ts(3), ts(100)).await.unwrap().unwrap();
+    let n: usize = all[0][3..].parse().unwrap();
+    assert_eq!(next.user_id, format!("00u{}", n % 20));
 }
 
 #[tokio::test]
