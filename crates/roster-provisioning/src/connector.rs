@@ -21,14 +21,65 @@ pub struct RemoteUser {
     pub provider_type: Option<String>,
 }
 
-/// The user as Roster pushes it: the login it is found by and the profile to write.
+/// The user as Roster pushes it: the login it is found by and the profile to write, or the
+/// payload the app's transformation made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushUser {
     pub login: String,
     pub profile: Map<String, Value>,
+    /// Set when the app has a transformation: the connector sends this (a SCIM resource, or an
+    /// Okta user body) instead of its built-in mapping.
+    pub payload: Option<Payload>,
+}
+
+/// A target payload made by an app's transformation. It may carry a password, so its `Debug`
+/// output is redacted.
+#[derive(Clone, PartialEq)]
+pub struct Payload(pub Value);
+
+impl Payload {
+    /// The secret values in the payload, to scrub from the target's answers.
+    pub fn secrets(&self) -> Vec<String> {
+        roster_transform::secret_leaves(&self.0)
+    }
+
+    /// The payload with its secrets replaced, for tasks, events and logs.
+    pub fn redacted(&self) -> Value {
+        let mut v = self.0.clone();
+        roster_transform::redact(&mut v);
+        v
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Payload").field(&self.redacted()).finish()
+    }
 }
 
 pub type ConnectorResult<T> = Result<T, ConnectorError>;
+
+/// A group on the target (Group Push).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteGroup {
+    pub id: String,
+    pub name: String,
+}
+
+/// What [`Connector::set_group_members`] changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberChanges {
+    pub added: usize,
+    pub removed: usize,
+}
+
+fn no_groups(target: &str, what: &str) -> ConnectorError {
+    ConnectorError::new(
+        crate::error::ErrorKind::Configuration,
+        format!("push group {what} to {target}"),
+        "this connector does not support Group Push",
+    )
+}
 
 /// A target system that users are pushed to.
 pub trait Connector: Send + Sync {
@@ -67,4 +118,78 @@ pub trait Connector: Send + Sync {
 
     /// Deactivate a user (never delete it).
     fn deactivate<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>>;
+
+    /// Make a deactivated (or suspended) user active again: Org2Org `lifecycle/activate` or
+    /// `lifecycle/unsuspend` as `remote.status` needs, SCIM `active=true`.
+    fn reactivate<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        unsupported(self.target(), "reactivate", remote)
+    }
+
+    /// Delete a user, only when the app's `deprovisionAction` is `DELETE`.
+    fn delete_user<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        unsupported(self.target(), "delete", remote)
+    }
+
+    // ---- Group Push ---------------------------------------------------------------------
+    // Connectors without groups keep the defaults, which refuse with a configuration error.
+
+    /// Find a group by its exact name (Org2Org `profile.name`, SCIM `displayName`).
+    fn find_group<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<Option<RemoteGroup>>> {
+        Box::pin(std::future::ready(Err(no_groups(self.target(), name))))
+    }
+
+    /// Create a group with no members.
+    fn create_group<'a>(&'a self, name: &'a str) -> BoxFuture<'a, ConnectorResult<RemoteGroup>> {
+        Box::pin(std::future::ready(Err(no_groups(self.target(), name))))
+    }
+
+    /// Rename a group.
+    fn rename_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<()>> {
+        let _ = group_id;
+        Box::pin(std::future::ready(Err(no_groups(self.target(), name))))
+    }
+
+    /// Make the group's members exactly `members` (target user ids): add the missing, remove
+    /// the others. Idempotent.
+    fn set_group_members<'a>(
+        &'a self,
+        group_id: &'a str,
+        members: &'a [String],
+    ) -> BoxFuture<'a, ConnectorResult<MemberChanges>> {
+        let _ = members;
+        Box::pin(std::future::ready(Err(no_groups(self.target(), group_id))))
+    }
+
+    /// Delete a group; one already gone is not an error.
+    fn delete_group<'a>(&'a self, group_id: &'a str) -> BoxFuture<'a, ConnectorResult<()>> {
+        Box::pin(std::future::ready(Err(no_groups(self.target(), group_id))))
+    }
+
+    /// The password policy a new user's password must meet on the target, when the target
+    /// publishes one (Org2Org: the other org's policy API). Used by transformation previews.
+    fn password_policy(
+        &self,
+    ) -> BoxFuture<'_, ConnectorResult<Option<roster_core::policy::PasswordPolicy>>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+fn unsupported<'a>(
+    target: &str,
+    what: &str,
+    remote: &RemoteUser,
+) -> BoxFuture<'a, ConnectorResult<()>> {
+    let e = ConnectorError::new(
+        crate::error::ErrorKind::Configuration,
+        format!("{what} user {} ({}) on {target}", remote.login, remote.id),
+        format!("this connector cannot {what} users"),
+    );
+    Box::pin(async move { Err(e) })
 }

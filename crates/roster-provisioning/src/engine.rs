@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use crate::connector::{Connector, PushUser};
+use crate::connector::{Connector, Payload, PushUser};
 use crate::crypto::KeyRing;
 use crate::error::{ConnectorError, ErrorKind, ProvisioningError};
 use crate::model::{
@@ -76,6 +76,10 @@ pub struct Settings {
     pub poll: Duration,
     /// Days an escrowed password is kept when no push consumes it.
     pub escrow_days: i64,
+    /// Claim loops [`spawn_worker`] runs in this process. Claims are atomic, so loops (and
+    /// servers sharing one PostgreSQL queue) never run the same job at once. 0 makes a server
+    /// that only takes changes and queues their jobs, for other servers' workers to run.
+    pub workers: usize,
 }
 
 impl Default for Settings {
@@ -87,6 +91,7 @@ impl Default for Settings {
             lease: Duration::from_secs(120),
             poll: Duration::from_secs(2),
             escrow_days: 7,
+            workers: 4,
         }
     }
 }
@@ -103,16 +108,16 @@ pub enum StepOutcome {
 /// Push provisioning over one store.
 #[derive(Clone)]
 pub struct Provisioning {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    store: Store,
-    directory: Directory,
-    keys: KeyRing,
-    connectors: Arc<dyn ConnectorFactory>,
-    wake: Notify,
-    settings: Settings,
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) directory: Directory,
+    pub(crate) keys: KeyRing,
+    pub(crate) connectors: Arc<dyn ConnectorFactory>,
+    pub(crate) wake: Notify,
+    pub(crate) settings: Settings,
 }
 
 pub(crate) type Result<T, E = ProvisioningError> = std::result::Result<T, E>;
@@ -126,7 +131,7 @@ pub fn now() -> Timestamp {
     Timestamp::from_millis(ms)
 }
 
-fn plus(t: Timestamp, d: Duration) -> Timestamp {
+pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
     Timestamp::from_millis(t.as_millis() + d.as_millis() as i64)
 }
 
@@ -137,7 +142,7 @@ fn not_found(kind: &'static str, id: &str) -> ProvisioningError {
     }
 }
 
-fn app_event(ctx: &Ctx, event_type: &str, message: &str, app: &App) -> LogEvent {
+pub(crate) fn app_event(ctx: &Ctx, event_type: &str, message: &str, app: &App) -> LogEvent {
     ctx.event(event_type, message).with_target(
         &app.id,
         "AppInstance",
@@ -165,7 +170,7 @@ impl Provisioning {
         }
     }
 
-    fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.inner.store
     }
 
@@ -207,6 +212,8 @@ impl Provisioning {
             last_updated: ctx.now,
             connection: None,
             provisioning: UserProvisioning::default(),
+            deprovision_action: crate::model::default_deprovision_action(),
+            target_password_policy: None,
         };
         let mut events = vec![app_event(
             ctx,
@@ -299,6 +306,15 @@ impl Provisioning {
                 "deactivate it first: POST /api/v1/apps/{id}/lifecycle/deactivate",
             ));
         }
+        for doc in self
+            .store()
+            .list_documents(&crate::model::app_group_kind(id))
+            .await?
+        {
+            self.store()
+                .delete_document(&doc.kind, &doc.id, &[])
+                .await?;
+        }
         for doc in self.store().list_documents(&app_user_kind(id)).await? {
             self.store()
                 .delete_document(&doc.kind, &doc.id, &[])
@@ -387,7 +403,12 @@ impl Provisioning {
         Ok(app)
     }
 
-    async fn put_app(&self, app: &App, expected: Option<i64>, events: &[LogEvent]) -> Result<()> {
+    pub(crate) async fn put_app(
+        &self,
+        app: &App,
+        expected: Option<i64>,
+        events: &[LogEvent],
+    ) -> Result<()> {
         let doc = Document {
             kind: APP_KIND.into(),
             id: app.id.clone(),
@@ -408,9 +429,22 @@ impl Provisioning {
     pub async fn assign_user(&self, ctx: &Ctx, app_id: &str, user_id: &str) -> Result<AppUser> {
         let app = self.get_app(app_id).await?;
         let user = self.inner.directory.get_user(user_id).await?;
-        if let Some(existing) = self.find_app_user(app_id, &user.id).await? {
+        if let Some(mut existing) = self.find_app_user(app_id, &user.id).await? {
+            if !existing.direct {
+                // Assigned through a group so far: now directly too (scope USER).
+                existing.direct = true;
+                existing.refresh_scope();
+                existing.last_updated = ctx.now;
+                self.store()
+                    .put_document(&app_user_doc(&existing)?, None, &[])
+                    .await?;
+            }
             return Ok(existing);
         }
+        // A deactivation queued by an earlier unassignment must not undo this assignment.
+        self.store()
+            .cancel_jobs_for(app_id, &user.id, ctx.now, &[])
+            .await?;
         let pushing = app.status == "ACTIVE" && app.provisioning.enabled;
         let app_user = AppUser {
             app_id: app.id.clone(),
@@ -424,6 +458,9 @@ impl Provisioning {
             last_sync: None,
             password_changed: None,
             task_id: None,
+            scope: "USER".into(),
+            direct: true,
+            groups: Vec::new(),
         };
         let event = app_event(
             ctx,
@@ -503,16 +540,42 @@ impl Provisioning {
             .collect()
     }
 
-    /// Remove an assignment: its pending jobs are dropped and its open tasks dismissed. The
-    /// target user is left as it is (deactivate on unassign is a later step). An escrowed
-    /// password is kept until it expires, so re-provisioning (unassign, delete the target user,
-    /// assign again) still pushes it.
+    /// Remove a direct assignment: its pending jobs are dropped, its open tasks dismissed, and
+    /// with `update.lifecycleDeactivate` the target user is deactivated (or deleted, per the
+    /// app's `deprovisionAction`) by a job that carries the target's id and login. A user an
+    /// assigned group keeps stays assigned (scope `GROUP`); one assigned only through groups is
+    /// refused. An escrowed password is kept until it expires, so re-provisioning (unassign,
+    /// delete the target user, assign again) still pushes it.
     pub async fn unassign_user(&self, ctx: &Ctx, app_id: &str, user_id: &str) -> Result<()> {
         let app = self.get_app(app_id).await?;
-        let app_user = self.get_app_user(app_id, user_id).await?;
-        self.store()
-            .cancel_jobs_for(app_id, &app_user.user_id, ctx.now, &[])
-            .await?;
+        let mut app_user = self.get_app_user(app_id, user_id).await?;
+        if !app_user.groups.is_empty() {
+            if !app_user.direct {
+                return Err(ProvisioningError::invalid(
+                    "scope",
+                    format!(
+                        "user {} is assigned to this app through group(s) {}, not directly",
+                        app_user.user_id,
+                        app_user.groups.join(", ")
+                    ),
+                    "remove the user from the group (DELETE /api/v1/groups/{groupId}/users/{userId}) or unassign the group (DELETE /api/v1/apps/{id}/groups/{groupId})",
+                ));
+            }
+            app_user.direct = false;
+            app_user.refresh_scope();
+            app_user.last_updated = ctx.now;
+            let event = app_event(
+                ctx,
+                "application.user_membership.change_scope",
+                "Change the scope of a user's application membership to GROUP",
+                &app,
+            )
+            .with_target(&app_user.user_id, "User", Some(&app_user.user_name), None);
+            self.store()
+                .put_document(&app_user_doc(&app_user)?, None, &[event])
+                .await?;
+            return Ok(());
+        }
         let event = app_event(
             ctx,
             "application.user_membership.remove",
@@ -520,10 +583,8 @@ impl Provisioning {
             &app,
         )
         .with_target(&app_user.user_id, "User", Some(&app_user.user_name), None);
-        self.store()
-            .delete_document(&app_user_kind(app_id), &app_user.user_id, &[event])
-            .await?;
-        Ok(())
+        self.deprovision(ctx, &app, &app_user, "the user was unassigned", &[event])
+            .await
     }
 
     // ---- tasks ------------------------------------------------------------------------------
@@ -633,6 +694,9 @@ impl Provisioning {
             return Ok(None);
         };
         let ctx = Ctx::new(Actor::system(), now);
+        if job.operation == crate::group_push::PUSH_GROUP {
+            return self.run_group_push(&ctx, &job).await.map(Some);
+        }
         let outcome = match self.execute(&ctx, &job).await {
             Ok(Step::Skipped(reason)) => {
                 self.store().complete_job(&job.id, now, None, &[]).await?;
@@ -647,6 +711,18 @@ impl Provisioning {
                     .complete_job(&job.id, now, Some(&doc), &events)
                     .await?;
                 self.forget_escrow_if_unneeded(&job.user_id).await;
+                // Subjobs: the user's groups pushed to this app now include it.
+                self.after_user_pushed(&ctx, &job.app_id, &job.user_id)
+                    .await;
+                StepOutcome::Done {
+                    job_id: job.id.clone(),
+                }
+            }
+            Ok(Step::Deprovisioned { app_user, events }) => {
+                let doc = app_user.as_deref().map(app_user_doc).transpose()?;
+                self.store()
+                    .complete_job(&job.id, now, doc.as_ref(), &events)
+                    .await?;
                 StepOutcome::Done {
                     job_id: job.id.clone(),
                 }
@@ -665,7 +741,11 @@ impl Provisioning {
     }
 
     async fn execute(&self, ctx: &Ctx, job: &Job) -> Result<Step, Failure> {
-        if job.operation != PUSH_USER {
+        if job.operation == crate::lifecycle::DEACTIVATE_USER {
+            return self.execute_deactivate(ctx, job).await;
+        }
+        let reactivating = job.operation == crate::lifecycle::REACTIVATE_USER;
+        if job.operation != PUSH_USER && !reactivating {
             return Ok(Step::Skipped(format!(
                 "unknown operation {}",
                 job.operation
@@ -692,6 +772,11 @@ impl Provisioning {
             }
             Err(e) => return Err(Failure::Internal(e.into())),
         };
+        if user.status == roster_core::UserStatus::Deprovisioned {
+            return Ok(Step::Skipped(
+                "the user is deactivated: it is pushed again when it is activated".into(),
+            ));
+        }
         let features = &app.provisioning;
         let config_error = |said: &str| {
             Failure::Connector(
@@ -723,16 +808,70 @@ impl Provisioning {
             .and_then(|k| k.open(&connection_purpose(&app.id), &connection.sealed_token))
             .map_err(Failure::Internal)?;
         let connector = self.inner.connectors.connector(&app, token);
-        let password = if features.syncs_passwords() {
+        // `change: KEEP_EXISTING` pushes the password at the first push of an assignment only;
+        // later pushes (profile updates, password changes) leave the target's password alone.
+        let sends_password = features.syncs_passwords()
+            && (features.password_change == "CHANGE" || app_user.status != "PROVISIONED");
+        let password = if sends_password {
             self.escrowed_password(&user.id, ctx.now)
                 .await
                 .map_err(Failure::Internal)?
         } else {
             None
         };
-        let push = PushUser {
-            login: user.login().to_owned(),
+        // The app's transformation, when it has one, makes the payload from the user document
+        // (with the escrowed password while this push holds it); a mapping that cannot be
+        // applied is a configuration error that opens a task.
+        let transformation = self
+            .user_transformation(&app.id)
+            .await
+            .map_err(Failure::Internal)?;
+        let mapped = match &transformation {
+            None => None,
+            Some(t) => {
+                let groups = self
+                    .inner
+                    .directory
+                    .user_groups(&user.id)
+                    .await
+                    .map_err(|e| Failure::Internal(e.into()))?;
+                let source =
+                    crate::transformations::source_document(&user, &groups, password.as_ref());
+                Some((t, source))
+            }
+        };
+        let apply = |scope: roster_transform::Scope| -> Result<Option<Payload>, Failure> {
+            let Some((t, source)) = &mapped else {
+                return Ok(None);
+            };
+            let mut rng = rand::thread_rng();
+            t.apply(roster_transform::Entity::User, scope, source, &mut rng)
+                .map(|v| Some(Payload(v)))
+                .map_err(|e| {
+                    let mut err = ConnectorError::new(
+                        ErrorKind::Configuration,
+                        format!(
+                            "map user {} with the transformation of app {} ({})",
+                            user.login(),
+                            app.label,
+                            app.id
+                        ),
+                        e.to_string(),
+                    );
+                    err.field = Some(format!("{}.mappings[{}].{}", e.entity, e.index, e.key));
+                    Failure::Connector(Box::new(err), Phase::User)
+                })
+        };
+        let create_payload = apply(roster_transform::Scope::Create)?;
+        let login = create_payload
+            .as_ref()
+            .and_then(|p| crate::transformations::payload_login(app.name, &p.0))
+            .unwrap_or(user.login())
+            .to_owned();
+        let mut push = PushUser {
+            login,
             profile: push_profile(&user),
+            payload: None,
         };
 
         // Idempotent create-or-link: a retried create finds the user it made last time.
@@ -740,9 +879,32 @@ impl Provisioning {
             .find_user(&push.login)
             .await
             .map_err(|e| Failure::Connector(Box::new(e), Phase::User))?;
+        // A login changed in Roster: the target user is still the one linked before.
+        let found = match (found, &app_user.external_id) {
+            (None, Some(id)) if app_user.user_name != push.login => Some(crate::RemoteUser {
+                id: id.clone(),
+                login: app_user.user_name.clone(),
+                status: None,
+                provider_type: None,
+            }),
+            (found, _) => found,
+        };
+        // Reactivation (the user activated again, or assigned again after a deactivating
+        // unassignment) makes an inactive target user active before its profile is written.
+        let mut reactivated = None;
         let (remote, action) = match found {
             Some(remote) => {
+                if (reactivating || app_user.status != "PROVISIONED")
+                    && crate::lifecycle::remote_inactive(&remote)
+                {
+                    connector
+                        .reactivate(&remote)
+                        .await
+                        .map_err(|e| Failure::Connector(Box::new(e), Phase::Reactivate))?;
+                    reactivated = remote.status.clone();
+                }
                 if features.update_profile {
+                    push.payload = apply(roster_transform::Scope::Patch)?;
                     connector
                         .update_profile(&remote, &push)
                         .await
@@ -762,8 +924,16 @@ impl Provisioning {
                         "the user does not exist on the target and create (create.lifecycleCreate) is disabled",
                     ));
                 }
+                // A transformation's payload carries the password it maps (the escrowed one
+                // among them); the connector then adds none of its own.
+                push.payload = create_payload.clone();
+                let own_password = if push.payload.is_some() {
+                    None
+                } else {
+                    password.as_ref()
+                };
                 let remote = connector
-                    .create_user(&push, password.as_ref())
+                    .create_user(&push, own_password)
                     .await
                     .map_err(|e| {
                         let phase = if e.field.as_deref() == Some("password") {
@@ -781,7 +951,20 @@ impl Provisioning {
             .push_event(ctx, &app, &user, Phase::User)
             .with_debug("action", action)
             .with_debug("externalId", remote.id.as_str())];
-        if features.syncs_passwords() {
+        if reactivating || reactivated.is_some() {
+            let mut e = self
+                .push_event(ctx, &app, &user, Phase::Reactivate)
+                .with_debug("externalId", remote.id.as_str());
+            match &reactivated {
+                Some(from) => e = e.with_debug("targetStatus", from.as_str()),
+                None => {
+                    e.outcome.result = "SKIPPED".into();
+                    e.outcome.reason = Some(format!("the target user was not inactive ({action})"));
+                }
+            }
+            events.push(e);
+        }
+        if sends_password {
             let mut e = self.push_event(ctx, &app, &user, Phase::Password);
             if password.is_none() {
                 e.outcome.result = "SKIPPED".into();
@@ -792,6 +975,7 @@ impl Provisioning {
             events.push(e);
         }
         app_user.external_id = Some(remote.id.clone());
+        app_user.user_name = push.login.clone();
         app_user.status = "PROVISIONED".into();
         app_user.sync_state = "SYNCHRONIZED".into();
         app_user.last_sync = Some(ctx.now);
@@ -807,19 +991,11 @@ impl Provisioning {
     }
 
     fn push_event(&self, ctx: &Ctx, app: &App, user: &User, phase: Phase) -> LogEvent {
-        let (t, m) = match phase {
-            Phase::User => (
-                "application.provision.user.push",
-                "Push user to external application",
-            ),
-            Phase::Password => (
-                "application.provision.user.push_password",
-                "Push user's password to external application",
-            ),
-        };
+        let (t, m) = phase.event_type();
         app_event(ctx, t, m, app)
             .with_target(&user.id, "User", Some(user.login()), None)
             .with_debug("appId", app.id.as_str())
+            .with_debug("worker", worker_name())
     }
 
     async fn record_failure(&self, ctx: &Ctx, job: &Job, failure: Failure) -> Result<StepOutcome> {
@@ -843,10 +1019,14 @@ impl Provisioning {
         let task_id = task_id_for(&job.id);
         let mut event = match (&app, &user) {
             (Some(app), Some(user)) => self.push_event(ctx, app, user, phase),
-            _ => ctx.event(
-                "application.provision.user.push",
-                "Push user to external application",
-            ),
+            (Some(app), None) => {
+                let (t, m) = phase.event_type();
+                app_event(ctx, t, m, app).with_target(&job.user_id, "User", None, None)
+            }
+            _ => {
+                let (t, m) = phase.event_type();
+                ctx.event(t, m)
+            }
         }
         .failure(error.summary())
         .with_debug("ErrorCode", error.code())
@@ -1019,42 +1199,100 @@ impl Provisioning {
     }
 }
 
-/// Run the worker until the runtime shuts down: one step at a time, idle when nothing is due.
+/// Run the worker until the runtime shuts down: `settings.workers` claim loops, each one step
+/// at a time and idle when nothing is due. Every claim leases its job atomically, so the loops
+/// never run one job twice.
 pub fn spawn_worker(provisioning: Provisioning) -> tokio::task::JoinHandle<()> {
+    let loops = provisioning.inner.settings.workers;
     tokio::spawn(async move {
-        loop {
-            match provisioning.run_once().await {
-                Ok(Some(outcome)) => tracing::debug!(?outcome, "provisioning step"),
-                Ok(None) => provisioning.idle().await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "provisioning worker step failed");
-                    provisioning.idle().await;
-                }
-            }
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..loops {
+            set.spawn(worker_loop(provisioning.clone()));
         }
+        while set.join_next().await.is_some() {}
     })
 }
 
-enum Step {
+async fn worker_loop(provisioning: Provisioning) {
+    loop {
+        match provisioning.run_once().await {
+            Ok(Some(outcome)) => tracing::debug!(?outcome, "provisioning step"),
+            Ok(None) => provisioning.idle().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "provisioning worker step failed");
+                provisioning.idle().await;
+            }
+        }
+    }
+}
+
+/// `hostname:pid` of this process, in the push events' `debugData.worker`: which server ran a
+/// step when several share one queue.
+fn worker_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}:{}", std::process::id())
+    })
+}
+
+pub(crate) enum Step {
     Skipped(String),
     Pushed {
         app_user: Box<AppUser>,
         events: Vec<LogEvent>,
     },
+    /// A deactivation ran; the app user (still there when the user was deactivated, not
+    /// unassigned) is updated with it.
+    Deprovisioned {
+        app_user: Option<Box<AppUser>>,
+        events: Vec<LogEvent>,
+    },
 }
 
 #[derive(Clone, Copy)]
-enum Phase {
+pub(crate) enum Phase {
     User,
     Password,
+    Deactivate,
+    Reactivate,
 }
 
-enum Failure {
+impl Phase {
+    /// The System Log event type and message of a step of this phase.
+    fn event_type(self) -> (&'static str, &'static str) {
+        match self {
+            Phase::User => (
+                "application.provision.user.push",
+                "Push user to external application",
+            ),
+            Phase::Password => (
+                "application.provision.user.push_password",
+                "Push user's password to external application",
+            ),
+            Phase::Deactivate => (
+                "application.provision.user.deactivate",
+                "Deactivate user in external application",
+            ),
+            Phase::Reactivate => (
+                "application.provision.user.reactivate",
+                "Reactivate user in external application",
+            ),
+        }
+    }
+}
+
+pub(crate) enum Failure {
     Connector(Box<ConnectorError>, Phase),
     Internal(ProvisioningError),
 }
 
-fn connection_purpose(app_id: &str) -> String {
+pub(crate) fn connection_purpose(app_id: &str) -> String {
     format!("connection:{app_id}")
 }
 
@@ -1063,7 +1301,7 @@ fn escrow_purpose(user_id: &str) -> String {
 }
 
 /// One task per job: its id is derived from the job's.
-fn task_id_for(job_id: &str) -> String {
+pub(crate) fn task_id_for(job_id: &str) -> String {
     format!(
         "{}{}",
         IdKind::Task.prefix(),
@@ -1071,7 +1309,7 @@ fn task_id_for(job_id: &str) -> String {
     )
 }
 
-fn app_user_doc(au: &AppUser) -> Result<Document> {
+pub(crate) fn app_user_doc(au: &AppUser) -> Result<Document> {
     Ok(Document {
         kind: app_user_kind(&au.app_id),
         id: au.user_id.clone(),
@@ -1102,7 +1340,7 @@ fn check_base_url(url: &str) -> Result<()> {
 }
 
 /// Exponential backoff from `base`, capped, and never sooner than a target's Retry-After.
-fn backoff(settings: &Settings, attempts: i64, kind: &ErrorKind) -> Duration {
+pub(crate) fn backoff(settings: &Settings, attempts: i64, kind: &ErrorKind) -> Duration {
     let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
     let delay = settings
         .base_backoff

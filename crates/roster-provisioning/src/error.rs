@@ -45,9 +45,18 @@ pub struct ConnectorError {
     pub body: Option<Value>,
     /// Extra context for the cause and remediation (e.g. the hub user's id).
     pub subject: Option<String>,
+    /// The payload Roster sent, with every secret replaced (set for transformation payloads,
+    /// so an administrator sees what the mapping produced).
+    pub sent: Option<Value>,
 }
 
 impl ConnectorError {
+    /// This error, showing the (redacted) transformation payload that was sent.
+    pub fn with_sent(mut self, payload: &crate::connector::Payload) -> Self {
+        self.sent = Some(payload.redacted());
+        self
+    }
+
     pub fn new(kind: ErrorKind, tried: impl Into<String>, said: impl Into<String>) -> Self {
         ConnectorError {
             kind,
@@ -58,6 +67,7 @@ impl ConnectorError {
             field: None,
             body: None,
             subject: None,
+            sent: None,
         }
     }
 
@@ -145,6 +155,7 @@ impl ConnectorError {
             "targetErrorCode": self.target_code,
             "field": self.field,
             "targetBody": self.body,
+            "sent": self.sent,
             "cause": self.cause(),
             "remediation": self.remediation(),
         })
@@ -168,6 +179,11 @@ pub enum ProvisioningError {
     #[error("the connection was not saved: {0}")]
     ConnectionRefused(Box<ConnectorError>),
 
+    /// A transformation document was refused: every problem as (message, location), where the
+    /// location names the mapping and key (`user.mappings[3].functions[0].type`).
+    #[error("the transformation is invalid ({} problems)", .0.len())]
+    InvalidTransformation(Vec<(String, String)>),
+
     /// The master key cannot be loaded or does not open a stored secret.
     #[error("secret storage: {0}")]
     Crypto(String),
@@ -185,6 +201,7 @@ impl ProvisioningError {
             ProvisioningError::NotFound { .. } => "not_found",
             ProvisioningError::Invalid { .. } => "invalid",
             ProvisioningError::ConnectionRefused(e) => e.code(),
+            ProvisioningError::InvalidTransformation(_) => "provisioning.invalid_transformation",
             ProvisioningError::Crypto(_) => "provisioning.secret_storage",
             ProvisioningError::Store(e) => e.code(),
             ProvisioningError::Directory(e) => e.code(),

@@ -125,7 +125,9 @@ pub(crate) fn status_kind(status: StatusCode, headers: &HeaderMap, conflict: boo
         429 => ErrorKind::RateLimited {
             retry_after: retry_after(headers),
         },
-        408 | 500..=599 => ErrorKind::Transient,
+        // 412: the target object changed between read and write (Okta's E0000020, an ETag
+        // mismatch): a concurrency conflict that a retry, which reads again, resolves.
+        408 | 412 | 500..=599 => ErrorKind::Transient,
         409 => ErrorKind::Conflict,
         _ if conflict => ErrorKind::Conflict,
         _ => ErrorKind::Permanent,

@@ -25,20 +25,23 @@ pub mod connector;
 pub mod crypto;
 pub mod engine;
 pub mod error;
-mod group_push;
+pub mod group_push;
 mod http;
 mod lifecycle;
 pub mod model;
 mod observer;
 pub mod org2org;
 pub mod scim;
+pub mod transformations;
 
-pub use connector::{Connector, PushUser, RemoteUser};
+pub use connector::{Connector, MemberChanges, PushUser, RemoteGroup, RemoteUser};
 pub use crypto::{KeyRing, KeySource, MasterKey};
 pub use engine::{
     spawn_worker, ConnectorFactory, Provisioning, Settings, StandardConnectors, StepOutcome,
     PUSH_USER,
 };
 pub use error::{ConnectorError, ErrorKind, ProvisioningError};
-pub use model::{App, AppType, AppUser, UserProvisioning};
+pub use group_push::{GroupPushMapping, TargetGroup, PUSH_GROUP};
+pub use lifecycle::{DEACTIVATE_USER, REACTIVATE_USER};
+pub use model::{App, AppGroup, AppType, AppUser, UserProvisioning, DEPROVISION_ACTIONS};
 pub use roster_store::{TaskQuery, TaskRecord};

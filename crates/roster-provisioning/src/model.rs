@@ -57,6 +57,24 @@ pub struct App {
     pub connection: Option<Connection>,
     #[serde(default)]
     pub provisioning: UserProvisioning,
+    /// `settings.app.deprovisionAction`: what deprovisioning (unassignment, user deactivation,
+    /// with `update.lifecycleDeactivate` enabled) does to the target user: `DEACTIVATE` (the
+    /// default: Org2Org `lifecycle/deactivate`, SCIM `active=false`) or `DELETE` (Org2Org
+    /// deactivate then delete, SCIM `DELETE /Users/{id}`).
+    #[serde(default = "default_deprovision_action")]
+    pub deprovision_action: String,
+    /// `settings.app.targetPasswordPolicy`: the password policy of the target, for SCIM targets
+    /// (Org2Org apps read the other org's policy API). Transformation previews check passwords
+    /// against it before anything is sent.
+    #[serde(default)]
+    pub target_password_policy: Option<roster_core::policy::PasswordPolicy>,
+}
+
+/// The values of `settings.app.deprovisionAction`.
+pub const DEPROVISION_ACTIONS: [&str; 2] = ["DEACTIVATE", "DELETE"];
+
+pub fn default_deprovision_action() -> String {
+    "DEACTIVATE".into()
 }
 
 /// The provisioning connection. The token is sealed with the master key.
@@ -139,4 +157,57 @@ pub struct AppUser {
     pub password_changed: Option<Timestamp>,
     /// The open task, when the last push failed.
     pub task_id: Option<String>,
+    /// Okta's `scope`: `USER` when assigned directly, `GROUP` when only through groups.
+    #[serde(default = "user_scope")]
+    pub scope: String,
+    /// Assigned directly (`POST /apps/{id}/users`).
+    #[serde(default = "direct_default")]
+    pub direct: bool,
+    /// The assigned groups the user is a member of, which keep the assignment.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn user_scope() -> String {
+    "USER".into()
+}
+
+fn direct_default() -> bool {
+    true
+}
+
+impl AppUser {
+    /// `USER` when directly assigned, else `GROUP`.
+    pub fn refresh_scope(&mut self) {
+        self.scope = if self.direct || self.groups.is_empty() {
+            "USER"
+        } else {
+            "GROUP"
+        }
+        .into();
+    }
+
+    /// Whether a direct assignment or an assigned group still keeps the user.
+    pub fn is_kept(&self) -> bool {
+        self.direct || !self.groups.is_empty()
+    }
+}
+
+/// The kind of the group assignments of `app_id` (documents keyed by group id).
+pub fn app_group_kind(app_id: &str) -> String {
+    format!("app_group:{app_id}")
+}
+
+/// A group assigned to an app (Okta's ApplicationGroupAssignment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppGroup {
+    pub app_id: String,
+    pub group_id: String,
+    pub priority: i64,
+    /// The app profile of the group's members (kept, not yet mapped).
+    #[serde(default)]
+    pub profile: serde_json::Map<String, serde_json::Value>,
+    pub created: Timestamp,
+    pub last_updated: Timestamp,
 }

@@ -8,7 +8,9 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
-use crate::connector::{Connector, ConnectorResult, PushUser, RemoteUser};
+use crate::connector::{
+    Connector, ConnectorResult, MemberChanges, PushUser, RemoteGroup, RemoteUser,
+};
 use crate::error::{redact_body, scrub, ConnectorError, ErrorKind};
 use crate::http::{self, Target};
 
@@ -62,6 +64,80 @@ impl Org2OrgConnector {
             &answer.text,
             &secrets,
         ))
+    }
+}
+
+impl Org2OrgConnector {
+    /// Every item of a list, following the `next` Link headers (Group Push reads whole lists).
+    async fn get_all(&self, path: &str, tried: &str) -> ConnectorResult<Vec<Value>> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            pages += 1;
+            if pages > 10_000 {
+                break;
+            }
+            let request = self
+                .target
+                .request(Method::GET, &path)
+                .header(ACCEPT, "application/json");
+            let answer = http::send(request, tried).await?;
+            if !answer.status.is_success() {
+                return Err(classify(
+                    tried.to_owned(),
+                    answer.status,
+                    &answer.headers,
+                    &answer.text,
+                    &[self.target.token()],
+                ));
+            }
+            match answer.json() {
+                Some(Value::Array(page)) => items.extend(page),
+                _ => return Err(answer.not_json(tried)),
+            }
+            next = next_link(&answer.headers, &self.target.base_url);
+        }
+        Ok(items)
+    }
+}
+
+/// The path and query of the `rel="next"` Link, relative to `base_url`.
+fn next_link(headers: &HeaderMap, base_url: &str) -> Option<String> {
+    for value in headers.get_all(reqwest::header::LINK) {
+        let Ok(text) = value.to_str() else { continue };
+        for link in text.split(',') {
+            if !link.contains("rel=\"next\"") {
+                continue;
+            }
+            let url = link.split('<').nth(1)?.split('>').next()?.trim();
+            if let Some(rest) = url.strip_prefix(base_url) {
+                return Some(rest.to_owned());
+            }
+            let parsed = reqwest::Url::parse(url).ok()?;
+            let mut out = parsed.path().to_owned();
+            if let Some(q) = parsed.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            return Some(out);
+        }
+    }
+    None
+}
+
+fn remote_group(v: &Value, fallback_name: &str) -> RemoteGroup {
+    RemoteGroup {
+        id: v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        name: v
+            .pointer("/profile/name")
+            .and_then(Value::as_str)
+            .unwrap_or(fallback_name)
+            .to_owned(),
     }
 }
 
@@ -127,6 +203,7 @@ pub fn classify(
         field,
         body: Some(body),
         subject: None,
+        sent: None,
     }
 }
 
@@ -196,6 +273,27 @@ impl Connector for Org2OrgConnector {
         password: Option<&'a SecretString>,
     ) -> BoxFuture<'a, ConnectorResult<RemoteUser>> {
         async move {
+            if let Some(payload) = &user.payload {
+                let owned = payload.secrets();
+                let secrets: Vec<&str> = owned.iter().map(String::as_str).collect();
+                let tried = format!(
+                    "create user {} from the app's transformation on {}",
+                    user.login, self.target.base_url
+                );
+                let created = self
+                    .call(
+                        Method::POST,
+                        "/api/v1/users?activate=true",
+                        Some(payload.0.clone()),
+                        tried,
+                        &secrets,
+                        false,
+                    )
+                    .await
+                    .map_err(|e| e.with_sent(payload))?
+                    .unwrap_or(Value::Null);
+                return Ok(remote_user(&created, &user.login));
+            }
             let mut body = json!({ "profile": user.profile });
             let mut secrets = Vec::new();
             let tried = match password {
@@ -236,10 +334,15 @@ impl Connector for Org2OrgConnector {
                 remote.login, remote.id, self.target.base_url
             );
             let path = format!("/api/v1/users/{}", http::encode_segment(&remote.id));
+            // A transformation's payload is sent as Okta's partial update: the profile it maps.
+            let profile = match &user.payload {
+                Some(p) => p.0.get("profile").cloned().unwrap_or_else(|| json!({})),
+                None => Value::Object(user.profile.clone()),
+            };
             self.call(
                 Method::POST,
                 &path,
-                Some(json!({ "profile": user.profile })),
+                Some(json!({ "profile": profile })),
                 tried,
                 &[],
                 false,
@@ -300,12 +403,217 @@ impl Connector for Org2OrgConnector {
                 "/api/v1/users/{}/lifecycle/deactivate",
                 http::encode_segment(&remote.id)
             );
+            if self.status_of(remote).await?.as_deref() == Some("DEPROVISIONED") {
+                return Ok(());
+            }
             self.call(Method::POST, &path, None, tried, &[], false)
                 .await
                 .map(|_| ())
         }
         .boxed()
     }
+
+    fn password_policy(
+        &self,
+    ) -> BoxFuture<'_, ConnectorResult<Option<roster_core::policy::PasswordPolicy>>> {
+        async move {
+            let tried = format!("read the password policies of {}", self.target.base_url);
+            let list = self
+                .call(
+                    Method::GET,
+                    "/api/v1/policies?type=PASSWORD",
+                    None,
+                    tried,
+                    &[],
+                    false,
+                )
+                .await?
+                .unwrap_or(Value::Null);
+            Ok(new_user_policy(&list))
+        }
+        .boxed()
+    }
+
+    fn reactivate<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let id = http::encode_segment(&remote.id);
+            let (op, path) = match self.status_of(remote).await?.as_deref() {
+                Some("DEPROVISIONED") | Some("STAGED") => (
+                    "activate",
+                    format!("/api/v1/users/{id}/lifecycle/activate?sendEmail=false"),
+                ),
+                Some("SUSPENDED") => (
+                    "unsuspend",
+                    format!("/api/v1/users/{id}/lifecycle/unsuspend"),
+                ),
+                _ => return Ok(()),
+            };
+            let tried = format!(
+                "{op} user {} ({}) on {}",
+                remote.login, remote.id, self.target.base_url
+            );
+            self.call(Method::POST, &path, None, tried, &[], false)
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn delete_user<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            // Okta deletes only DEPROVISIONED users: deactivate first.
+            self.deactivate(remote).await?;
+            let tried = format!(
+                "delete user {} ({}) on {}",
+                remote.login, remote.id, self.target.base_url
+            );
+            let path = format!("/api/v1/users/{}", http::encode_segment(&remote.id));
+            self.call(Method::DELETE, &path, None, tried, &[], true)
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn find_group<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<Option<RemoteGroup>>> {
+        async move {
+            let tried = format!("look up group {name} on {}", self.target.base_url);
+            let path = format!("/api/v1/groups?q={}&limit=200", http::encode_query(name));
+            let groups = self.get_all(&path, &tried).await?;
+            Ok(groups
+                .iter()
+                .map(|g| remote_group(g, ""))
+                .find(|g| g.name.eq_ignore_ascii_case(name)))
+        }
+        .boxed()
+    }
+
+    fn create_group<'a>(&'a self, name: &'a str) -> BoxFuture<'a, ConnectorResult<RemoteGroup>> {
+        async move {
+            let tried = format!("create group {name} on {}", self.target.base_url);
+            let body = json!({ "profile": { "name": name, "description": "Pushed by Roster (Group Push)" } });
+            let created = self
+                .call(Method::POST, "/api/v1/groups", Some(body), tried, &[], false)
+                .await?
+                .unwrap_or(Value::Null);
+            Ok(remote_group(&created, name))
+        }
+        .boxed()
+    }
+
+    fn rename_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let tried = format!(
+                "rename group {group_id} to {name} on {}",
+                self.target.base_url
+            );
+            let path = format!("/api/v1/groups/{}", http::encode_segment(group_id));
+            let body = json!({ "profile": { "name": name, "description": "Pushed by Roster (Group Push)" } });
+            self.call(Method::PUT, &path, Some(body), tried, &[], false)
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn set_group_members<'a>(
+        &'a self,
+        group_id: &'a str,
+        members: &'a [String],
+    ) -> BoxFuture<'a, ConnectorResult<MemberChanges>> {
+        async move {
+            let gid = http::encode_segment(group_id);
+            let tried = format!(
+                "read the members of group {group_id} on {}",
+                self.target.base_url
+            );
+            let current: Vec<String> = self
+                .get_all(&format!("/api/v1/groups/{gid}/users?limit=200"), &tried)
+                .await?
+                .iter()
+                .filter_map(|u| u.get("id").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            let mut changes = MemberChanges::default();
+            for id in members.iter().filter(|m| !current.contains(m)) {
+                let tried = format!(
+                    "add user {id} to group {group_id} on {}",
+                    self.target.base_url
+                );
+                let path = format!("/api/v1/groups/{gid}/users/{}", http::encode_segment(id));
+                self.call(Method::PUT, &path, None, tried, &[], false)
+                    .await?;
+                changes.added += 1;
+            }
+            for id in current.iter().filter(|c| !members.contains(c)) {
+                let tried = format!(
+                    "remove user {id} from group {group_id} on {}",
+                    self.target.base_url
+                );
+                let path = format!("/api/v1/groups/{gid}/users/{}", http::encode_segment(id));
+                self.call(Method::DELETE, &path, None, tried, &[], true)
+                    .await?;
+                changes.removed += 1;
+            }
+            Ok(changes)
+        }
+        .boxed()
+    }
+
+    fn delete_group<'a>(&'a self, group_id: &'a str) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let tried = format!("delete group {group_id} on {}", self.target.base_url);
+            let path = format!("/api/v1/groups/{}", http::encode_segment(group_id));
+            self.call(Method::DELETE, &path, None, tried, &[], true)
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+}
+
+impl Org2OrgConnector {
+    /// The target user's status: `remote.status` when known, else read by id (`None` when the
+    /// user is gone).
+    async fn status_of(&self, remote: &RemoteUser) -> ConnectorResult<Option<String>> {
+        if remote.status.is_some() {
+            return Ok(remote.status.clone());
+        }
+        let tried = format!(
+            "read user {} ({}) on {}",
+            remote.login, remote.id, self.target.base_url
+        );
+        let path = format!("/api/v1/users/{}", http::encode_segment(&remote.id));
+        Ok(self
+            .call(Method::GET, &path, None, tried, &[], true)
+            .await?
+            .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned)))
+    }
+}
+
+/// The policy a new user on the other org gets: the active password policy with the lowest
+/// priority number that names no groups (a new user is in none yet), else the default one.
+fn new_user_policy(list: &Value) -> Option<roster_core::policy::PasswordPolicy> {
+    let policies: Vec<roster_core::policy::PasswordPolicy> = list
+        .as_array()?
+        .iter()
+        .filter_map(|p| serde_json::from_value(p.clone()).ok())
+        .filter(|p: &roster_core::policy::PasswordPolicy| {
+            p.status == roster_core::policy::PolicyStatus::Active
+        })
+        .collect();
+    policies
+        .iter()
+        .filter(|p| p.conditions.people.groups.include.is_empty())
+        .min_by_key(|p| p.priority)
+        .or_else(|| policies.iter().find(|p| p.system))
+        .cloned()
 }
 
 #[cfg(test)]

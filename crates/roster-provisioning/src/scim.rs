@@ -9,11 +9,14 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
-use crate::connector::{Connector, ConnectorResult, PushUser, RemoteUser};
+use crate::connector::{
+    Connector, ConnectorResult, MemberChanges, PushUser, RemoteGroup, RemoteUser,
+};
 use crate::error::{redact_body, scrub, ConnectorError};
 use crate::http::{self, Target};
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SCIM_JSON: &str = "application/scim+json";
 
@@ -98,6 +101,7 @@ pub fn classify(
         field,
         body: Some(body),
         subject: None,
+        sent: None,
     }
 }
 
@@ -122,6 +126,46 @@ fn remote_user(v: &Value, fallback_login: &str) -> RemoteUser {
         }),
         provider_type: None,
     }
+}
+
+fn remote_group(v: &Value, fallback_name: &str) -> RemoteGroup {
+    RemoteGroup {
+        id: v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        name: v
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or(fallback_name)
+            .to_owned(),
+    }
+}
+
+/// The PATCH operations that make a group's members `wanted` from `current`.
+fn member_operations(current: &[String], wanted: &[String]) -> (Vec<Value>, MemberChanges) {
+    let add: Vec<Value> = wanted
+        .iter()
+        .filter(|w| !current.contains(w))
+        .map(|w| json!({ "value": w }))
+        .collect();
+    let remove: Vec<&String> = current.iter().filter(|c| !wanted.contains(c)).collect();
+    let changes = MemberChanges {
+        added: add.len(),
+        removed: remove.len(),
+    };
+    let mut ops = Vec::new();
+    if !add.is_empty() {
+        ops.push(json!({ "op": "add", "path": "members", "value": add }));
+    }
+    for id in remove {
+        ops.push(json!({
+            "op": "remove",
+            "path": format!("members[value eq \"{}\"]", id.replace('"', "\\\"")),
+        }));
+    }
+    (ops, changes)
 }
 
 /// The SCIM core User for a Roster profile (the standard attributes; mappings come later).
@@ -196,6 +240,23 @@ impl Connector for ScimConnector {
         password: Option<&'a SecretString>,
     ) -> BoxFuture<'a, ConnectorResult<RemoteUser>> {
         async move {
+            if let Some(payload) = &user.payload {
+                let mut body = payload.0.clone();
+                if let Some(obj) = body.as_object_mut() {
+                    obj.entry("schemas").or_insert_with(|| json!([USER_SCHEMA]));
+                }
+                let owned = payload.secrets();
+                let secrets: Vec<&str> = owned.iter().map(String::as_str).collect();
+                let tried = format!(
+                    "create user {} from the app's transformation on {}",
+                    user.login, self.target.base_url
+                );
+                let created = self
+                    .call(Method::POST, "/Users", Some(body), tried, &secrets)
+                    .await
+                    .map_err(|e| e.with_sent(payload))?;
+                return Ok(remote_user(&created, &user.login));
+            }
             let mut body = scim_user(user);
             let mut secrets = Vec::new();
             let tried = match password {
@@ -228,6 +289,32 @@ impl Connector for ScimConnector {
                 remote.login, remote.id, self.target.base_url
             );
             let path = format!("/Users/{}", http::encode_query(&remote.id));
+            if let Some(payload) = &user.payload {
+                // The transformation's patch-scope payload: replaced attribute by attribute, so
+                // what it does not map (the password set at create) stays as it is.
+                let mut value = payload.0.clone();
+                if let Some(obj) = value.as_object_mut() {
+                    obj.remove("schemas");
+                    if obj.is_empty() {
+                        return Ok(());
+                    }
+                }
+                let owned = payload.secrets();
+                let secrets: Vec<&str> = owned.iter().map(String::as_str).collect();
+                let tried = format!(
+                    "patch user {} ({}) from the app's transformation on {}",
+                    remote.login, remote.id, self.target.base_url
+                );
+                let body = json!({
+                    "schemas": [PATCH_SCHEMA],
+                    "Operations": [{ "op": "replace", "value": value }]
+                });
+                return self
+                    .call(Method::PATCH, &path, Some(body), tried, &secrets)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.with_sent(payload));
+            }
             self.call(Method::PUT, &path, Some(scim_user(user)), tried, &[])
                 .await
                 .map(|_| ())
@@ -280,6 +367,158 @@ impl Connector for ScimConnector {
         }
         .boxed()
     }
+
+    fn reactivate<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let tried = format!(
+                "reactivate user {} ({}) on {}",
+                remote.login, remote.id, self.target.base_url
+            );
+            let path = format!("/Users/{}", http::encode_query(&remote.id));
+            let body = json!({
+                "schemas": [PATCH_SCHEMA],
+                "Operations": [{ "op": "replace", "path": "active", "value": true }]
+            });
+            self.call(Method::PATCH, &path, Some(body), tried, &[])
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn delete_user<'a>(&'a self, remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let tried = format!(
+                "delete user {} ({}) on {}",
+                remote.login, remote.id, self.target.base_url
+            );
+            let path = format!("/Users/{}", http::encode_query(&remote.id));
+            match self.call(Method::DELETE, &path, None, tried, &[]).await {
+                Ok(_) => Ok(()),
+                // Already gone: the deletion is done.
+                Err(e) if e.status == Some(404) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        .boxed()
+    }
+
+    fn find_group<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<Option<RemoteGroup>>> {
+        async move {
+            let tried = format!(
+                "look up group displayName {name} on {}",
+                self.target.base_url
+            );
+            let filter = format!("displayName eq \"{}\"", name.replace('"', "\\\""));
+            let path = format!(
+                "/Groups?filter={}&excludedAttributes=members",
+                http::encode_query(&filter)
+            );
+            let list = self.call(Method::GET, &path, None, tried, &[]).await?;
+            Ok(list
+                .get("Resources")
+                .and_then(Value::as_array)
+                .and_then(|r| r.first())
+                .map(|g| remote_group(g, name)))
+        }
+        .boxed()
+    }
+
+    fn create_group<'a>(&'a self, name: &'a str) -> BoxFuture<'a, ConnectorResult<RemoteGroup>> {
+        async move {
+            let tried = format!("create group {name} on {}", self.target.base_url);
+            let body = json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": [] });
+            let created = self
+                .call(Method::POST, "/Groups", Some(body), tried, &[])
+                .await?;
+            Ok(remote_group(&created, name))
+        }
+        .boxed()
+    }
+
+    fn rename_group<'a>(
+        &'a self,
+        group_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let tried = format!(
+                "rename group {group_id} to {name} on {}",
+                self.target.base_url
+            );
+            let path = format!("/Groups/{}", http::encode_query(group_id));
+            let body = json!({
+                "schemas": [PATCH_SCHEMA],
+                "Operations": [{ "op": "replace", "path": "displayName", "value": name }]
+            });
+            self.call(Method::PATCH, &path, Some(body), tried, &[])
+                .await
+                .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn set_group_members<'a>(
+        &'a self,
+        group_id: &'a str,
+        members: &'a [String],
+    ) -> BoxFuture<'a, ConnectorResult<MemberChanges>> {
+        async move {
+            let path = format!("/Groups/{}", http::encode_query(group_id));
+            let tried = format!(
+                "read the members of group {group_id} on {}",
+                self.target.base_url
+            );
+            let group = self
+                .call(
+                    Method::GET,
+                    &format!("{path}?attributes=members"),
+                    None,
+                    tried,
+                    &[],
+                )
+                .await?;
+            let current: Vec<String> = group
+                .get("members")
+                .and_then(Value::as_array)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|v| v.get("value").and_then(Value::as_str))
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (ops, changes) = member_operations(&current, members);
+            if ops.is_empty() {
+                return Ok(changes);
+            }
+            let tried = format!(
+                "update the members of group {group_id} on {} (+{} -{})",
+                self.target.base_url, changes.added, changes.removed
+            );
+            let body = json!({ "schemas": [PATCH_SCHEMA], "Operations": ops });
+            self.call(Method::PATCH, &path, Some(body), tried, &[])
+                .await?;
+            Ok(changes)
+        }
+        .boxed()
+    }
+
+    fn delete_group<'a>(&'a self, group_id: &'a str) -> BoxFuture<'a, ConnectorResult<()>> {
+        async move {
+            let tried = format!("delete group {group_id} on {}", self.target.base_url);
+            let path = format!("/Groups/{}", http::encode_query(group_id));
+            match self.call(Method::DELETE, &path, None, tried, &[]).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.status == Some(404) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        .boxed()
+    }
 }
 
 #[cfg(test)]
@@ -312,6 +551,29 @@ mod tests {
     }
 
     #[test]
+    fn group_members_become_add_and_remove_operations() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (ops, changes) = member_operations(&ids(&["a", "b"]), &ids(&["b", "c"]));
+        assert_eq!(
+            changes,
+            MemberChanges {
+                added: 1,
+                removed: 1
+            }
+        );
+        assert_eq!(
+            Value::Array(ops),
+            json!([
+                {"op": "add", "path": "members", "value": [{"value": "c"}]},
+                {"op": "remove", "path": "members[value eq \"a\"]"}
+            ])
+        );
+        let (ops, changes) = member_operations(&ids(&["a"]), &ids(&["a"]));
+        assert!(ops.is_empty());
+        assert_eq!(changes, MemberChanges::default());
+    }
+
+    #[test]
     fn profiles_become_core_users() {
         let user = PushUser {
             login: "ann@example.com".into(),
@@ -319,6 +581,7 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap_or_default(),
+            payload: None,
         };
         let v = scim_user(&user);
         assert_eq!(v["userName"], "ann@example.com");

@@ -25,7 +25,7 @@ pub fn attach(mut state: AppState, db: &DbArgs) -> anyhow::Result<AppState> {
         state.directory.clone(),
         keys,
         Arc::new(connectors),
-        Settings::default(),
+        settings_from_env()?,
     );
     state.directory = state
         .directory
@@ -34,6 +34,46 @@ pub fn attach(mut state: AppState, db: &DbArgs) -> anyhow::Result<AppState> {
     spawn_worker(provisioning.clone());
     state.provisioning = Some(provisioning);
     Ok(state)
+}
+
+/// The worker's settings, with two operator knobs from the environment:
+/// `ROSTER_PROVISIONING_WORKERS` (claim loops in this process, default 4; 0 runs none, for a
+/// server that only queues jobs for the workers of others sharing its PostgreSQL database) and
+/// `ROSTER_PROVISIONING_LEASE_SECONDS` (how long a claimed job stays leased before another
+/// worker may take it over, default 120; a dead server's jobs wait this long).
+fn settings_from_env() -> anyhow::Result<Settings> {
+    let mut settings = Settings::default();
+    if let Some(n) = env_number("ROSTER_PROVISIONING_WORKERS")? {
+        anyhow::ensure!(
+            n <= 256,
+            "ROSTER_PROVISIONING_WORKERS must be between 0 and 256, not {n}"
+        );
+        settings.workers = usize::try_from(n).unwrap_or(1);
+    }
+    if let Some(secs) = env_number("ROSTER_PROVISIONING_LEASE_SECONDS")? {
+        anyhow::ensure!(
+            secs >= 1,
+            "ROSTER_PROVISIONING_LEASE_SECONDS must be at least 1"
+        );
+        settings.lease = std::time::Duration::from_secs(secs);
+    }
+    tracing::info!(
+        workers = settings.workers,
+        lease_seconds = settings.lease.as_secs(),
+        "provisioning worker settings"
+    );
+    Ok(settings)
+}
+
+fn env_number(name: &str) -> anyhow::Result<Option<u64>> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .with_context(|| format!("{name} must be a whole number, not {v:?}")),
+        _ => Ok(None),
+    }
 }
 
 /// The directory of the key file: the SQLite database's own directory for `sqlite://PATH`,

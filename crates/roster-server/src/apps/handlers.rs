@@ -7,7 +7,9 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use super::engine;
-use super::wire::{app_out, app_user_out, connection_out, feature_in, feature_out};
+use super::wire::{
+    app_group_in, app_group_out, app_out, app_user_out, connection_out, feature_in, feature_out,
+};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, QueryPairs};
@@ -20,6 +22,24 @@ fn base(state: &AppState) -> &str {
 
 fn text<'a>(body: &'a Value, pointer: &str) -> Option<&'a str> {
     body.pointer(pointer).and_then(Value::as_str)
+}
+
+/// `settings.app.deprovisionAction`, when sent: a string (checked by the engine).
+fn deprovision_action(body: &Value) -> Result<Option<&str>, ApiError> {
+    match body.pointer("/settings/app/deprovisionAction") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s))
+            if roster_provisioning::DEPROVISION_ACTIONS
+                .contains(&s.to_ascii_uppercase().as_str()) =>
+        {
+            Ok(Some(s))
+        }
+        Some(other) => Err(ApiError::validation(
+            "settings.app.deprovisionAction",
+            format!("{other} is not a deprovisioning action"),
+        )
+        .with_remediation("send \"DEACTIVATE\" (the default) or \"DELETE\"")),
+    }
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
@@ -49,9 +69,20 @@ pub async fn create(
         .with_remediation("send settings.app.baseUrl, e.g. https://hub.example.com"));
     };
     let label = text(&body, "/label").unwrap_or("");
-    let app = engine(&state)?
-        .create_app(&ctx(&state, &principal), name, label, base_url, activate)
+    let deprovision = deprovision_action(&body)?;
+    let engine = engine(&state)?;
+    let ctx = ctx(&state, &principal);
+    let mut app = engine
+        .create_app(&ctx, name, label, base_url, activate)
         .await?;
+    if let Some(action) = deprovision {
+        app = engine.set_deprovision_action(&ctx, &app.id, action).await?;
+    }
+    if let Some(policy) = body.pointer("/settings/app/targetPasswordPolicy") {
+        app = engine
+            .set_target_password_policy(&ctx, &app.id, policy)
+            .await?;
+    }
     Ok(Json(app_out(&app, base(&state))))
 }
 
@@ -70,14 +101,25 @@ pub async fn update(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
-    let app = engine(&state)?
+    let deprovision = deprovision_action(&body)?;
+    let engine = engine(&state)?;
+    let ctx = ctx(&state, &principal);
+    let mut app = engine
         .update_app(
-            &ctx(&state, &principal),
+            &ctx,
             &id,
             text(&body, "/label"),
             text(&body, "/settings/app/baseUrl"),
         )
         .await?;
+    if let Some(action) = deprovision {
+        app = engine.set_deprovision_action(&ctx, &app.id, action).await?;
+    }
+    if let Some(policy) = body.pointer("/settings/app/targetPasswordPolicy") {
+        app = engine
+            .set_target_password_policy(&ctx, &app.id, policy)
+            .await?;
+    }
     Ok(Json(app_out(&app, base(&state))))
 }
 
@@ -97,6 +139,7 @@ pub async fn lifecycle(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path((id, op)): Path<(String, String)>,
+    params: QueryPairs,
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
     let active = match op.as_str() {
@@ -107,8 +150,10 @@ pub async fn lifecycle(
                 .with_remediation("use activate or deactivate"))
         }
     };
+    // Deactivating refuses while Group Push mappings are live, unless ?deactivateGroupPush=true.
+    let deactivate_group_push = params.bool("deactivateGroupPush", false)?;
     engine(&state)?
-        .set_app_active(&ctx(&state, &principal), &id, active)
+        .set_app_active_checked(&ctx(&state, &principal), &id, active, deactivate_group_push)
         .await?;
     Ok(Json(serde_json::json!({})))
 }
@@ -184,13 +229,20 @@ pub async fn put_feature(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path((id, name)): Path<(String, String)>,
+    params: QueryPairs,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
     check_feature(&name)?;
     let features = feature_in(&body)?;
     let app = engine(&state)?
-        .set_user_provisioning(&ctx(&state, &principal), &id, features)
+        .set_user_provisioning_checked(
+            &ctx(&state, &principal),
+            &id,
+            features,
+            // Disabling refuses while Group Push mappings are live, unless this is true.
+            params.bool("deactivateGroupPush", false)?,
+        )
         .await?;
     Ok(Json(feature_out(&app, base(&state))))
 }
@@ -257,6 +309,58 @@ pub async fn unassign_user(
     principal.require_write()?;
     engine(&state)?
         .unassign_user(&ctx(&state, &principal), &id, &user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- group assignments ---------------------------------------------------------------------
+
+pub async fn list_groups(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let groups = engine(&state)?.list_app_groups(&id).await?;
+    Ok(Json(
+        groups
+            .iter()
+            .map(|g| app_group_out(g, base(&state)))
+            .collect(),
+    ))
+}
+
+pub async fn get_group(
+    State(state): State<AppState>,
+    Path((id, group_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let g = engine(&state)?.get_app_group(&id, &group_id).await?;
+    Ok(Json(app_group_out(&g, base(&state))))
+}
+
+/// `PUT /apps/{id}/groups/{groupId}` with an optional `{"priority": 0, "profile": {}}`: assign
+/// the group; its members become app users (scope `GROUP`) and are pushed.
+pub async fn assign_group(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, group_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let (priority, profile) = app_group_in(&body)?;
+    let g = engine(&state)?
+        .assign_group(&ctx(&state, &principal), &id, &group_id, priority, profile)
+        .await?;
+    Ok(Json(app_group_out(&g, base(&state))))
+}
+
+/// `DELETE /apps/{id}/groups/{groupId}`: members kept by nothing else are unassigned.
+pub async fn unassign_group(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, group_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    principal.require_write()?;
+    engine(&state)?
+        .unassign_group(&ctx(&state, &principal), &id, &group_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

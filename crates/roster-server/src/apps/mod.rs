@@ -2,8 +2,10 @@
 //! `USER_PROVISIONING` feature, app user assignments, and the Tasks of failed pushes, over
 //! [`roster_provisioning::Provisioning`].
 
+mod group_push;
 mod handlers;
 mod tasks;
+mod transformations;
 mod wire;
 
 use axum::http::StatusCode;
@@ -29,6 +31,20 @@ pub fn router() -> Router<AppState> {
             "/apps/{id}/connections/default",
             get(handlers::get_connection).post(handlers::set_connection),
         )
+        .route(
+            "/apps/{id}/connections/default/lifecycle/{op}",
+            post(group_push::connection_lifecycle),
+        )
+        .route(
+            "/apps/{id}/group-push/mappings",
+            get(group_push::list).post(group_push::create),
+        )
+        .route(
+            "/apps/{id}/group-push/mappings/{mapping_id}",
+            get(group_push::get)
+                .patch(group_push::update)
+                .delete(group_push::delete),
+        )
         .route("/apps/{id}/features", get(handlers::list_features))
         .route(
             "/apps/{id}/features/{name}",
@@ -43,6 +59,23 @@ pub fn router() -> Router<AppState> {
             get(handlers::get_user)
                 .post(handlers::assign_user_at)
                 .delete(handlers::unassign_user),
+        )
+        .route("/apps/{id}/groups", get(handlers::list_groups))
+        .route(
+            "/apps/{id}/groups/{group_id}",
+            get(handlers::get_group)
+                .put(handlers::assign_group)
+                .delete(handlers::unassign_group),
+        )
+        .route(
+            "/apps/{id}/transformations",
+            get(transformations::get)
+                .put(transformations::put)
+                .delete(transformations::delete),
+        )
+        .route(
+            "/apps/{id}/transformations/preview",
+            post(transformations::preview),
         )
         .route("/tasks", get(tasks::list))
         .route("/tasks/retry", post(tasks::retry_app))
@@ -88,9 +121,34 @@ impl From<ProvisioningError> for ApiError {
                         "the connection was not saved: check settings.app.baseUrl and send an active API token of the target org (on a Roster target: `roster token create --name NAME`)",
                     )
             }
+            ProvisioningError::InvalidTransformation(problems) => invalid_transformation(&problems),
             ProvisioningError::Crypto(detail) => ApiError::internal(&detail),
             ProvisioningError::Store(e) => e.into(),
             ProvisioningError::Directory(e) => e.into(),
         }
     }
+}
+
+/// The answer to an invalid transformation: every problem as an error cause whose location is
+/// the mapping's path (`user.mappings[3].functions[0].type`).
+fn invalid_transformation(problems: &[(String, String)]) -> ApiError {
+    let mut err = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "E0000001",
+        "Api validation failed: transformation",
+    )
+    .with_cause(format!(
+        "the transformation has {} problem{}; nothing was saved",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ))
+    .with_remediation(
+        "fix each listed mapping key (see the SAP Identity Provisioning transformation format) and PUT the document again",
+    );
+    for (full, location) in problems {
+        err = err
+            .with_error_cause(full.clone())
+            .with_error_code_cause("invalidTransformation", location);
+    }
+    err
 }

@@ -1,6 +1,6 @@
 //! The Okta-shaped JSON of apps, connections, features, app users and tasks.
 
-use roster_provisioning::{App, AppUser, TaskRecord, UserProvisioning};
+use roster_provisioning::{App, AppGroup, AppUser, TaskRecord, UserProvisioning};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -38,12 +38,24 @@ pub fn app_out(app: &App, base: &str) -> Value {
         "lastUpdated": app.last_updated,
         "signOnMode": "SAML_2_0",
         "features": features,
-        "settings": { "app": { "baseUrl": app.base_url } },
+        // `deprovisionAction`: what deprovisioning (unassignment or user deactivation, with
+        // update.lifecycleDeactivate enabled) does to the target user: DEACTIVATE (the default)
+        // or DELETE.
+        "settings": { "app": {
+            "baseUrl": app.base_url,
+            "deprovisionAction": app.deprovision_action,
+            // The target's password policy (SCIM targets), checked by transformation previews.
+            "targetPasswordPolicy": app.target_password_policy.as_ref().map(|p| json!({
+                "complexity": p.settings.password.complexity,
+            })),
+        } },
         "_links": {
             "self": { "href": href },
             "users": { "href": format!("{href}/users") },
+            "groups": { "href": format!("{href}/groups") },
             "connection": { "href": format!("{href}/connections/default") },
             "features": { "href": format!("{href}/features") },
+            "transformations": { "href": format!("{href}/transformations") },
         }
     })
 }
@@ -133,7 +145,7 @@ pub fn app_user_out(au: &AppUser, base: &str) -> Value {
         "externalId": au.external_id,
         "created": au.created,
         "lastUpdated": au.last_updated,
-        "scope": "USER",
+        "scope": au.scope,
         "status": au.status,
         "syncState": au.sync_state,
         "lastSync": au.last_sync,
@@ -146,6 +158,9 @@ pub fn app_user_out(au: &AppUser, base: &str) -> Value {
 
 pub fn task_out(t: &TaskRecord, base: &str) -> Value {
     let href = format!("{base}/api/v1/tasks/{}", t.id);
+    if t.operation == roster_provisioning::PUSH_GROUP {
+        return group_push_task_out(t, base, &href);
+    }
     json!({
         "id": t.id,
         "status": t.status,
@@ -162,6 +177,87 @@ pub fn task_out(t: &TaskRecord, base: &str) -> Value {
             "dismiss": { "href": format!("{href}/dismiss"), "hints": { "allow": ["POST"] } },
             "app": { "href": format!("{base}/api/v1/apps/{}", t.app_id) },
             "user": { "href": format!("{base}/api/v1/users/{}", t.user_id) },
+        }
+    })
+}
+
+/// Okta's ApplicationGroupAssignment.
+pub fn app_group_out(g: &AppGroup, base: &str) -> Value {
+    let app = format!("{base}/api/v1/apps/{}", g.app_id);
+    json!({
+        "id": g.group_id,
+        "lastUpdated": g.last_updated,
+        "priority": g.priority,
+        "profile": g.profile,
+        "_links": {
+            "app": { "href": app },
+            "self": { "href": format!("{app}/groups/{}", g.group_id) },
+            "group": { "href": format!("{base}/api/v1/groups/{}", g.group_id) },
+        }
+    })
+}
+
+/// `priority` and `profile` of a group assignment, each optional.
+pub type GroupAssignmentIn = (Option<i64>, Option<serde_json::Map<String, Value>>);
+
+/// The body of `PUT /apps/{id}/groups/{groupId}`: optional `priority` and `profile`.
+pub fn app_group_in(body: &Value) -> Result<GroupAssignmentIn, ApiError> {
+    let priority = match body.get("priority") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64().filter(|p| *p >= 0) {
+            Some(p) => Some(p),
+            None => {
+                return Err(
+                    ApiError::validation("priority", format!("{v} is not a priority"))
+                        .with_remediation(
+                        "send an integer of 0 or more (0 is the highest), or leave priority out",
+                    ),
+                )
+            }
+        },
+    };
+    let profile = match body.get("profile") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => {
+            return Err(ApiError::validation("profile", "profile must be an object")
+                .with_remediation("send profile as a JSON object, e.g. {}"))
+        }
+    };
+    Ok((priority, profile))
+}
+
+/// A Group Push task names its mapping and source group (its job's subject is the mapping,
+/// not a user).
+fn group_push_task_out(t: &TaskRecord, base: &str, href: &str) -> Value {
+    let push = t
+        .last_error
+        .as_ref()
+        .and_then(|e| e.get("groupPush"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let source = push
+        .get("sourceGroupId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    json!({
+        "id": t.id,
+        "status": t.status,
+        "operation": t.operation,
+        "appId": t.app_id,
+        "mappingId": t.user_id,
+        "groupPush": push,
+        "attempts": t.attempts,
+        "created": t.created,
+        "lastUpdated": t.updated,
+        "lastError": t.last_error,
+        "_links": {
+            "self": { "href": href },
+            "retry": { "href": format!("{href}/retry"), "hints": { "allow": ["POST"] } },
+            "dismiss": { "href": format!("{href}/dismiss"), "hints": { "allow": ["POST"] } },
+            "app": { "href": format!("{base}/api/v1/apps/{}", t.app_id) },
+            "mapping": { "href": format!("{base}/api/v1/apps/{}/group-push/mappings/{}", t.app_id, t.user_id) },
+            "sourceGroup": { "href": format!("{base}/api/v1/groups/{source}") },
         }
     })
 }
