@@ -723,6 +723,9 @@ impl Provisioning {
                 self.store()
                     .complete_job(&job.id, now, doc.as_ref(), &events)
                     .await?;
+                // The deactivated user leaves the target groups its source groups are pushed to.
+                self.after_user_pushed(&ctx, &job.app_id, &job.user_id)
+                    .await;
                 StepOutcome::Done {
                     job_id: job.id.clone(),
                 }

@@ -387,6 +387,19 @@ async fn scim2_server_receives_created_updated_and_deactivated_users() {
         Box::new(|g| g["displayName"] == "Third Team"),
     )
     .await;
+    // Deactivating Lee takes Lee out of the pushed group too.
+    let (status, body) = spoke
+        .post(
+            &format!("/api/v1/users/{lee_id}/lifecycle/deactivate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    group_until(
+        "no members after Lee's deactivation",
+        Box::new(move |g| members(g).is_empty()),
+    )
+    .await;
     let (status, tasks) = spoke.get("/api/v1/tasks?status=OPEN").await;
     assert_eq!(status, 200, "{tasks}");
     assert_eq!(tasks.as_array().unwrap().len(), 0, "{tasks}");
