@@ -9,7 +9,8 @@ fn digits(s: &str) -> bool {
 pub fn validate_timestamp(ts: &str) -> Result<(), String> {
     let bad = || format!("'{ts}' is not a UTC timestamp like 2026-11-22T22:37:46.123Z");
     let b = ts.as_bytes();
-    if b.len() < 20 || !ts.ends_with('Z') {
+    // ASCII first: the byte slices below must fall on character boundaries.
+    if !ts.is_ascii() || b.len() < 20 || !ts.ends_with('Z') {
         return Err(bad());
     }
     let ok = digits(&ts[0..4])
@@ -95,5 +96,12 @@ mod tests {
         assert_eq!(from_generalized_time("2026112222Z"), None);
         assert!(to_generalized_time("2026-11-22 22:37:46Z").is_err());
         assert!(validate_timestamp("2026-11-22T22:37:46Z").is_ok());
+    }
+
+    #[test]
+    fn non_ascii_timestamps_are_refused_not_panicked_on() {
+        // Two-byte characters put byte 4 inside a character: slicing there would panic.
+        assert!(validate_timestamp("2éé6-11-22T22:37:46.1Z").is_err());
+        assert!(to_generalized_time("2éé6-11-22T22:37:46.1Z").is_err());
     }
 }
