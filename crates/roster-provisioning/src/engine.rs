@@ -118,6 +118,10 @@ pub(crate) struct Inner {
     pub(crate) connectors: Arc<dyn ConnectorFactory>,
     pub(crate) wake: Notify,
     pub(crate) settings: Settings,
+    /// Parsed app transformations by app id, with the document they were parsed from: a push
+    /// reads the stored document and parses it again only when it changed.
+    pub(crate) transformations:
+        std::sync::Mutex<std::collections::HashMap<String, Arc<roster_transform::Transformation>>>,
 }
 
 pub(crate) type Result<T, E = ProvisioningError> = std::result::Result<T, E>;
@@ -166,6 +170,7 @@ impl Provisioning {
                 connectors,
                 wake: Notify::new(),
                 settings,
+                transformations: Default::default(),
             }),
         }
     }

@@ -9,6 +9,8 @@
 //! payload carry a secret: payloads are redacted (`roster_transform::redact`) before they are
 //! shown or kept, and the secret values are scrubbed from target answers.
 
+use std::sync::Arc;
+
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use roster_core::policy::{PasswordContext, PasswordPolicy};
@@ -235,8 +237,13 @@ impl Provisioning {
         Ok(())
     }
 
-    /// The app's parsed transformation, if it has one that maps users.
-    pub(crate) async fn user_transformation(&self, app_id: &str) -> Result<Option<Transformation>> {
+    /// The app's parsed transformation, if it has one that maps users. Every push calls this:
+    /// the parse (regexes, paths) is cached per app and redone only when the stored document
+    /// differs from the one it was parsed from, so a change on any server is seen at once.
+    pub(crate) async fn user_transformation(
+        &self,
+        app_id: &str,
+    ) -> Result<Option<Arc<Transformation>>> {
         let Some(doc) = self
             .store()
             .get_document(TRANSFORMATION_KIND, app_id)
@@ -244,9 +251,25 @@ impl Provisioning {
         else {
             return Ok(None);
         };
-        // A stored document was valid when saved; one that no longer parses (an older Roster
-        // wrote it) is reported like an invalid save.
-        let parsed = Transformation::parse(&doc.body).map_err(invalid_document)?;
+        let cached = self
+            .inner
+            .transformations
+            .lock()
+            .ok()
+            .and_then(|c| c.get(app_id).cloned())
+            .filter(|t| t.document() == &doc.body);
+        let parsed = match cached {
+            Some(t) => t,
+            None => {
+                // A stored document was valid when saved; one that no longer parses (an older
+                // Roster wrote it) is reported like an invalid save.
+                let t = Arc::new(Transformation::parse(&doc.body).map_err(invalid_document)?);
+                if let Ok(mut c) = self.inner.transformations.lock() {
+                    c.insert(app_id.to_owned(), Arc::clone(&t));
+                }
+                t
+            }
+        };
         Ok(parsed.has_entity(Entity::User).then_some(parsed))
     }
 
