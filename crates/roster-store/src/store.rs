@@ -176,14 +176,32 @@ pub(crate) async fn insert_rows(
     max_rows: usize,
     operation: &'static str,
 ) -> Result<u64, StoreError> {
+    insert_rows_with(tx, dialect, table, rows, max_rows, operation, "").await
+}
+
+/// [`insert_rows`] with `suffix` (an `ON CONFLICT ...` clause, the same in both dialects)
+/// after every statement.
+pub(crate) async fn insert_rows_with(
+    tx: &mut Tx,
+    dialect: Dialect,
+    table: &Table,
+    rows: impl IntoIterator<Item = Vec<SqlParam>>,
+    max_rows: usize,
+    operation: &'static str,
+    suffix: &str,
+) -> Result<u64, StoreError> {
     let per_statement = match dialect {
         Dialect::Sqlite => max_rows.min(dialect.max_params() / table.columns.len()),
         Dialect::Postgres => POSTGRES_ROWS_PER_STATEMENT,
     }
     .max(1);
-    let statement = |chunk: Vec<Vec<SqlParam>>| match dialect {
-        Dialect::Sqlite => values_statement(dialect, table, chunk),
-        Dialect::Postgres => unnest_statement(table, chunk),
+    let statement = |chunk: Vec<Vec<SqlParam>>| {
+        let mut sql = match dialect {
+            Dialect::Sqlite => values_statement(dialect, table, chunk),
+            Dialect::Postgres => unnest_statement(table, chunk),
+        };
+        sql.push(suffix);
+        sql
     };
     let mut chunk: Vec<Vec<SqlParam>> = Vec::with_capacity(per_statement.min(1024));
     let mut written = 0;

@@ -152,24 +152,34 @@ impl Store {
         users: &[User],
         events: &[LogEvent],
     ) -> Result<u64, StoreError> {
-        let dialect = self.dialect();
+        let mut tx = self.begin().await?;
+        let written = self.insert_users_in(&mut tx, users).await?;
+        write_events(&mut tx, self.dialect(), events).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// [`Store::insert_users_batch`] inside a caller's transaction, without events. A login
+    /// already taken is a [`StoreError::Conflict`] on `login`.
+    pub(crate) async fn insert_users_in(
+        &self,
+        tx: &mut Tx,
+        users: &[User],
+    ) -> Result<u64, StoreError> {
         let rows = users
             .iter()
             .map(|u| user_row(u, u.version.max(1)))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut tx = self.begin().await?;
-        let written = insert_rows(
-            &mut tx,
-            dialect,
+        insert_rows(
+            tx,
+            self.dialect(),
             &USERS,
             rows,
             USER_ROWS_PER_STATEMENT,
             "create users",
         )
-        .await?;
-        write_events(&mut tx, dialect, events).await?;
-        tx.commit().await?;
-        Ok(written)
+        .await
+        .map_err(|e| e.with_conflict_value(|_| None))
     }
 
     pub async fn get_user(&self, id: &str) -> Result<Option<User>, StoreError> {
@@ -279,7 +289,7 @@ impl Store {
         Ok(new_version)
     }
 
-    async fn update_user_in(
+    pub(crate) async fn update_user_in(
         &self,
         tx: &mut Tx,
         user: &User,
