@@ -15,19 +15,28 @@ use crate::{ReadMode, Source, SourceGroup, SourceRead, SourceRecord, SourceResul
 
 const ID_COLUMNS: [&str; 3] = ["externalId", "userName", "login"];
 
-/// Reads users from CSV bytes.
+/// Reads users from CSV bytes or a CSV file.
 #[derive(Clone)]
 pub struct CsvSource {
     name: String,
-    bytes: Vec<u8>,
+    input: Input,
+}
+
+#[derive(Clone)]
+enum Input {
+    Bytes(Vec<u8>),
+    File(std::path::PathBuf),
 }
 
 impl std::fmt::Debug for CsvSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CsvSource")
-            .field("name", &self.name)
-            .field("bytes", &self.bytes.len())
-            .finish()
+        let mut d = f.debug_struct("CsvSource");
+        d.field("name", &self.name);
+        match &self.input {
+            Input::Bytes(b) => d.field("bytes", &b.len()),
+            Input::File(p) => d.field("file", p),
+        };
+        d.finish()
     }
 }
 
@@ -36,7 +45,15 @@ impl CsvSource {
     pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         CsvSource {
             name: name.into(),
-            bytes: bytes.into(),
+            input: Input::Bytes(bytes.into()),
+        }
+    }
+
+    /// A CSV file read as it is streamed, so a file of millions of rows is never held whole.
+    pub fn from_file(name: impl Into<String>, path: impl Into<std::path::PathBuf>) -> Self {
+        CsvSource {
+            name: name.into(),
+            input: Input::File(path.into()),
         }
     }
 
@@ -44,16 +61,66 @@ impl CsvSource {
         SourceError::new(ErrorKind::InvalidData, &self.name, tried, said)
     }
 
-    /// Parse the file (synchronously: it is already in memory).
+    /// Parse the whole input into memory.
     pub fn parse(&self) -> SourceResult<SourceRead<SourceRecord>> {
-        let bytes = self
-            .bytes
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(&self.bytes);
+        let mut read = SourceRead::default();
+        self.for_each_user(|r| {
+            match r {
+                Ok(record) => read.items.push(record),
+                Err(warning) => read.warnings.push(warning),
+            }
+            true
+        })?;
+        Ok(read)
+    }
+
+    /// Read the rows one at a time (synchronously: run it on a blocking thread for a file) and
+    /// hand each record, or the warning about a skipped row, to `each`; `each` returns `false`
+    /// to stop reading.
+    pub fn for_each_user(
+        &self,
+        each: impl FnMut(Result<SourceRecord, SourceWarning>) -> bool,
+    ) -> SourceResult<()> {
+        match &self.input {
+            Input::Bytes(bytes) => {
+                let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                self.stream(bytes, each)
+            }
+            Input::File(path) => {
+                let file = std::fs::File::open(path).map_err(|e| {
+                    SourceError::new(
+                        ErrorKind::Configuration,
+                        &self.name,
+                        "open the uploaded file",
+                        e.to_string(),
+                    )
+                })?;
+                let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+                let bom = {
+                    use std::io::BufRead;
+                    let buf = reader.fill_buf().map_err(|e| {
+                        self.error("read the header", format!("the file cannot be read: {e}"))
+                    })?;
+                    buf.starts_with(b"\xEF\xBB\xBF")
+                };
+                if bom {
+                    use std::io::BufRead;
+                    reader.consume(3);
+                }
+                self.stream(reader, each)
+            }
+        }
+    }
+
+    fn stream(
+        &self,
+        input: impl std::io::Read,
+        mut each: impl FnMut(Result<SourceRecord, SourceWarning>) -> bool,
+    ) -> SourceResult<()> {
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(bytes);
+            .from_reader(input);
         let mut records = reader.byte_records();
         let header = match records.next() {
             None => return Err(self.error("read the header", "the file is empty")),
@@ -101,19 +168,18 @@ impl CsvSource {
             ));
         };
 
-        let mut read = SourceRead::default();
         let mut first_line: HashMap<String, u64> = HashMap::new();
         for row in records {
             let row = match row {
                 Ok(row) => row,
                 Err(e) => {
                     let line = e.position().map(|p| p.line());
-                    read.warnings.push(SourceWarning {
+                    let go_on = each(Err(SourceWarning {
                         line,
                         subject: None,
                         message: format!("the row cannot be read ({e}) and was skipped"),
-                    });
-                    if line.is_none() {
+                    }));
+                    if line.is_none() || !go_on {
                         break; // not a row problem: nothing more can be read
                     }
                     continue;
@@ -128,55 +194,50 @@ impl CsvSource {
             if row.len() == 1 && row.get(0).is_some_and(|f| f.is_empty()) {
                 continue; // blank line
             }
-            if row.len() != columns.len() {
-                read.warnings.push(warn(
+            let mut fields = Vec::with_capacity(row.len());
+            let skipped = if row.len() != columns.len() {
+                Some(warn(
                     None,
                     format!(
                         "{} fields where the header has {}; the row was skipped",
                         row.len(),
                         columns.len()
                     ),
-                ));
-                continue;
-            }
-            let mut fields = Vec::with_capacity(row.len());
-            let mut bad_column = None;
-            for (i, raw) in row.iter().enumerate() {
-                match std::str::from_utf8(raw) {
-                    Ok(s) => fields.push(s),
-                    Err(_) => {
-                        bad_column = Some(i);
-                        break;
-                    }
-                }
-            }
-            if let Some(i) = bad_column {
-                read.warnings.push(warn(
+                ))
+            } else if let Some(i) = row.iter().position(|raw| std::str::from_utf8(raw).is_err()) {
+                Some(warn(
                     None,
                     format!(
                         "column '{}' is not valid UTF-8; the row was skipped",
                         columns[i]
                     ),
-                ));
+                ))
+            } else {
+                fields.extend(row.iter().filter_map(|raw| std::str::from_utf8(raw).ok()));
+                let id = fields[id_index].trim();
+                if id.is_empty() {
+                    Some(warn(
+                        None,
+                        format!("empty {id_column}; the row was skipped"),
+                    ))
+                } else {
+                    first_line.get(id).map(|first| {
+                        warn(
+                            Some(id.to_string()),
+                            format!(
+                                "duplicate {id_column} '{id}' (first on line {first}); the row was skipped"
+                            ),
+                        )
+                    })
+                }
+            };
+            if let Some(warning) = skipped {
+                if !each(Err(warning)) {
+                    break;
+                }
                 continue;
             }
             let id = fields[id_index].trim();
-            if id.is_empty() {
-                read.warnings.push(warn(
-                    None,
-                    format!("empty {id_column}; the row was skipped"),
-                ));
-                continue;
-            }
-            if let Some(first) = first_line.get(id) {
-                read.warnings.push(warn(
-                    Some(id.to_string()),
-                    format!(
-                        "duplicate {id_column} '{id}' (first on line {first}); the row was skipped"
-                    ),
-                ));
-                continue;
-            }
             first_line.insert(id.to_string(), line.unwrap_or(0));
             let mut attributes = Map::new();
             for (name, value) in columns.iter().zip(&fields) {
@@ -187,13 +248,16 @@ impl CsvSource {
                 };
                 attributes.insert(name.clone(), value);
             }
-            read.items.push(SourceRecord {
+            let record = SourceRecord {
                 external_id: id.to_string(),
                 attributes,
                 modified: None,
-            });
+            };
+            if !each(Ok(record)) {
+                break;
+            }
         }
-        Ok(read)
+        Ok(())
     }
 }
 
