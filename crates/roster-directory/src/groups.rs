@@ -89,6 +89,57 @@ impl Directory {
         Ok(group)
     }
 
+    /// Create a group imported from an app (`APP_GROUP`, owned by `app_id`): only imports of
+    /// that app change it. A name another group already has is a conflict on `profile.name`.
+    pub async fn create_app_group(
+        &self,
+        ctx: &Ctx,
+        app_id: &str,
+        name: &str,
+        description: Option<String>,
+    ) -> Result<Group> {
+        check_name(name)?;
+        let mut group = Group::new(
+            Directory::new_id(IdKind::Group, ctx.now),
+            GroupKind::AppGroup,
+            name.trim().to_owned(),
+            description,
+            ctx.now,
+        );
+        group.app_id = Some(app_id.to_owned());
+        let event = ctx
+            .event("group.lifecycle.create", "Create Okta group")
+            .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name))
+            .with_debug("groupType", GroupKind::AppGroup.as_str())
+            .with_debug("appId", app_id);
+        self.store.insert_group(&group, &[event]).await?;
+        Ok(group)
+    }
+
+    /// Rename (or re-describe) an `APP_GROUP` after its source changed it.
+    pub async fn update_app_group(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        name: &str,
+        description: Option<String>,
+    ) -> Result<Group> {
+        check_name(name)?;
+        let mut group = self.get_group(id).await?;
+        let expected = group.version;
+        group.name = name.trim().to_owned();
+        group.description = description;
+        group.last_updated = ctx.now;
+        let event = ctx
+            .event("group.profile.update", "Update Okta group profile")
+            .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name))
+            .with_debug("groupType", group.kind.as_str());
+        group.version = self.store.update_group(&group, expected, &[event]).await?;
+        self.tell(crate::DirectoryChange::GroupUpdated { group: &group })
+            .await;
+        Ok(group)
+    }
+
     pub async fn update_group(
         &self,
         ctx: &Ctx,

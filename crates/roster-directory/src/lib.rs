@@ -102,6 +102,12 @@ pub enum DirectoryChange<'a> {
         group_id: &'a str,
         user_id: &'a str,
     },
+    /// Several members joined and left one group in one write (an import).
+    MembersChanged {
+        group_id: &'a str,
+        added: &'a [String],
+        removed: &'a [String],
+    },
     /// The group's name or description changed.
     GroupUpdated {
         group: &'a roster_core::Group,
@@ -148,6 +154,12 @@ impl Directory {
     pub fn with_observer(mut self, observer: Arc<dyn DirectoryObserver>) -> Self {
         self.observer = Some(observer);
         self
+    }
+
+    /// Tell the observer, if any, about a change stored outside the directory's own use cases
+    /// (an import's batched writes, through `roster-store`'s `write_import`).
+    pub async fn notify(&self, change: DirectoryChange<'_>) {
+        self.tell(change).await;
     }
 
     /// Tell the observer, if any, about a stored change.
