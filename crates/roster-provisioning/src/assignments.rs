@@ -68,6 +68,33 @@ impl Provisioning {
                     }
                 }
             }
+            DirectoryChange::MembersChanged {
+                group_id,
+                added,
+                removed,
+            } => {
+                for app in self.list_apps().await? {
+                    if self.find_app_group(&app.id, group_id).await?.is_none() {
+                        continue;
+                    }
+                    for user_id in added {
+                        match self.inner.directory.get_user(user_id).await {
+                            Ok(user) => {
+                                self.grant_through_group(&ctx, &app, &user, group_id)
+                                    .await?
+                            }
+                            Err(roster_directory::DirectoryError::NotFound { .. }) => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    for user_id in removed {
+                        if let Some(au) = self.find_app_user(&app.id, user_id).await? {
+                            self.revoke_through_group(&ctx, &app, au, group_id, "removed from")
+                                .await?;
+                        }
+                    }
+                }
+            }
             DirectoryChange::GroupDeleted { group_id } => {
                 for app in self.list_apps().await? {
                     if let Some(g) = self.find_app_group(&app.id, group_id).await? {

@@ -193,3 +193,63 @@ fn unsupported<'a>(
     );
     Box::pin(async move { Err(e) })
 }
+
+/// The connector of an app Roster only imports from: every push is refused as a configuration
+/// error naming the app (such apps cannot enable USER_PROVISIONING, so none should be asked).
+pub struct NoPush(pub String);
+
+impl NoPush {
+    fn refuse<T: Send + 'static>(&self, what: &str) -> BoxFuture<'static, ConnectorResult<T>> {
+        let e = ConnectorError::new(
+            crate::error::ErrorKind::Configuration,
+            format!("{what} on {}", self.0),
+            "the app is an import source and Roster pushes nothing to it",
+        );
+        Box::pin(async move { Err(e) })
+    }
+}
+
+impl Connector for NoPush {
+    fn target(&self) -> &str {
+        &self.0
+    }
+
+    fn check_connection(&self) -> BoxFuture<'_, ConnectorResult<()>> {
+        self.refuse("check the provisioning connection")
+    }
+
+    fn find_user<'a>(
+        &'a self,
+        _login: &'a str,
+    ) -> BoxFuture<'a, ConnectorResult<Option<RemoteUser>>> {
+        self.refuse("find a user")
+    }
+
+    fn create_user<'a>(
+        &'a self,
+        _user: &'a PushUser,
+        _password: Option<&'a SecretString>,
+    ) -> BoxFuture<'a, ConnectorResult<RemoteUser>> {
+        self.refuse("create a user")
+    }
+
+    fn update_profile<'a>(
+        &'a self,
+        _remote: &'a RemoteUser,
+        _user: &'a PushUser,
+    ) -> BoxFuture<'a, ConnectorResult<()>> {
+        self.refuse("update a profile")
+    }
+
+    fn set_password<'a>(
+        &'a self,
+        _remote: &'a RemoteUser,
+        _password: &'a SecretString,
+    ) -> BoxFuture<'a, ConnectorResult<()>> {
+        self.refuse("set a password")
+    }
+
+    fn deactivate<'a>(&'a self, _remote: &'a RemoteUser) -> BoxFuture<'a, ConnectorResult<()>> {
+        self.refuse("deactivate a user")
+    }
+}

@@ -59,6 +59,9 @@ impl ConnectorFactory for StandardConnectors {
                 self.http.clone(),
             )),
             AppType::Scim2 => Box::new(ScimConnector::new(&app.base_url, token, self.http.clone())),
+            AppType::Ldap | AppType::ActiveDirectory | AppType::Csv => {
+                Box::new(crate::connector::NoPush(app.label.clone()))
+            }
         }
     }
 }
@@ -198,35 +201,37 @@ impl Provisioning {
         let Some(kind) = AppType::parse(name) else {
             return Err(ProvisioningError::invalid(
                 "name",
-                format!("{name:?} is not an app Roster can provision to"),
-                "use name okta_org2org or scim2",
+                format!("{name:?} is not an app Roster knows"),
+                "use name okta_org2org or scim2 (targets Roster pushes to), or ldap, active_directory or csv (sources Roster imports from)",
             ));
         };
-        check_base_url(base_url)?;
-        let app = App {
-            id: make_id(IdKind::App, ctx.now, rand::random()),
-            name: kind,
-            label: if label.trim().is_empty() {
-                kind.as_str().to_owned()
-            } else {
-                label.to_owned()
-            },
-            status: if activate { "ACTIVE" } else { "INACTIVE" }.into(),
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            created: ctx.now,
-            last_updated: ctx.now,
-            connection: None,
-            provisioning: UserProvisioning::default(),
-            deprovision_action: crate::model::default_deprovision_action(),
-            target_password_policy: None,
-        };
+        if kind.is_ldap() {
+            return Err(ProvisioningError::invalid(
+                "settings.app.url",
+                format!(
+                    "an {} app needs its LDAP connection settings",
+                    kind.as_str()
+                ),
+                "send settings.app with url, bindDn, bindPassword, userBaseDn and groupBaseDn",
+            ));
+        }
+        if kind != AppType::Csv {
+            check_base_url(base_url)?;
+        }
+        let app = new_app(ctx, kind, label, base_url, activate);
+        self.save_new_app(ctx, app).await
+    }
+
+    /// Store a new app (made by [`new_app`], its source settings filled in by the caller) with
+    /// its `create` (and `activate`) events.
+    pub async fn save_new_app(&self, ctx: &Ctx, app: App) -> Result<App> {
         let mut events = vec![app_event(
             ctx,
             "application.lifecycle.create",
             "Create application",
             &app,
         )];
-        if activate {
+        if app.status == "ACTIVE" {
             events.push(app_event(
                 ctx,
                 "application.lifecycle.activate",
@@ -236,6 +241,16 @@ impl Provisioning {
         }
         self.put_app(&app, Some(0), &events).await?;
         Ok(app)
+    }
+
+    /// The directory this engine provisions from.
+    pub fn directory(&self) -> &Directory {
+        &self.inner.directory
+    }
+
+    /// The key ring that seals connection tokens and source secrets.
+    pub fn keys(&self) -> &KeyRing {
+        &self.inner.keys
     }
 
     pub async fn get_app(&self, id: &str) -> Result<App> {
@@ -325,6 +340,17 @@ impl Provisioning {
                 .delete_document(&doc.kind, &doc.id, &[])
                 .await?;
         }
+        // An import source's records and imported groups' links.
+        self.store().delete_import_records(id).await?;
+        for doc in self
+            .store()
+            .list_documents(&crate::model::import_group_kind(id))
+            .await?
+        {
+            self.store()
+                .delete_document(&doc.kind, &doc.id, &[])
+                .await?;
+        }
         let event = app_event(
             ctx,
             "application.lifecycle.delete",
@@ -345,6 +371,7 @@ impl Provisioning {
         activate: bool,
     ) -> Result<App> {
         let mut app = self.get_app(id).await?;
+        require_push(&app, "a provisioning connection")?;
         let connector = self.inner.connectors.connector(&app, token.clone());
         connector
             .check_connection()
@@ -379,6 +406,9 @@ impl Provisioning {
         features: UserProvisioning,
     ) -> Result<App> {
         let mut app = self.get_app(id).await?;
+        if features.enabled {
+            require_push(&app, "USER_PROVISIONING")?;
+        }
         if features.password_seed != "OKTA" && features.password_seed != "RANDOM" {
             return Err(ProvisioningError::invalid(
                 "capabilities.update.password.seed",
@@ -408,7 +438,8 @@ impl Provisioning {
         Ok(app)
     }
 
-    pub(crate) async fn put_app(
+    /// Write an app: `expected` as in [`Store::put_document`].
+    pub async fn put_app(
         &self,
         app: &App,
         expected: Option<i64>,
@@ -1300,7 +1331,8 @@ pub(crate) enum Failure {
     Internal(ProvisioningError),
 }
 
-pub(crate) fn connection_purpose(app_id: &str) -> String {
+/// The associated data an app's sealed connection token is bound to.
+pub fn connection_purpose(app_id: &str) -> String {
     format!("connection:{app_id}")
 }
 
@@ -1335,7 +1367,47 @@ fn push_profile(user: &User) -> serde_json::Map<String, Value> {
     user.profile.clone()
 }
 
-fn check_base_url(url: &str) -> Result<()> {
+/// A new app of `kind`, not yet stored.
+pub fn new_app(ctx: &Ctx, kind: AppType, label: &str, base_url: &str, activate: bool) -> App {
+    App {
+        id: make_id(IdKind::App, ctx.now, rand::random()),
+        name: kind,
+        label: if label.trim().is_empty() {
+            kind.as_str().to_owned()
+        } else {
+            label.to_owned()
+        },
+        status: if activate { "ACTIVE" } else { "INACTIVE" }.into(),
+        base_url: base_url.trim_end_matches('/').to_owned(),
+        created: ctx.now,
+        last_updated: ctx.now,
+        connection: None,
+        provisioning: UserProvisioning::default(),
+        deprovision_action: crate::model::default_deprovision_action(),
+        target_password_policy: None,
+        source: None,
+        inbound: Default::default(),
+        mastering: Default::default(),
+    }
+}
+
+/// Refuse push settings on an app Roster only imports from.
+fn require_push(app: &App, what: &str) -> Result<()> {
+    if app.name.pushes() {
+        return Ok(());
+    }
+    Err(ProvisioningError::invalid(
+        "name",
+        format!(
+            "{} is an import source ({}): Roster does not push users to it, so it has no {what}",
+            app.label,
+            app.name.as_str()
+        ),
+        "configure imports with PUT /api/v1/apps/{id}/features/INBOUND_PROVISIONING, or create an okta_org2org or scim2 app to push to",
+    ))
+}
+
+pub(crate) fn check_base_url(url: &str) -> Result<()> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {

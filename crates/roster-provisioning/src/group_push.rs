@@ -671,7 +671,8 @@ impl Provisioning {
     }
 
     /// Every live mapping, across apps, whose source is `group_id`.
-    async fn mappings_of_group(&self, group_id: &str) -> Result<Vec<GroupPushMapping>> {
+    /// The Group Push mappings of every app whose source group is `group_id`.
+    pub async fn mappings_of_group(&self, group_id: &str) -> Result<Vec<GroupPushMapping>> {
         let mut out = Vec::new();
         for app in self.list_apps().await? {
             out.extend(
@@ -690,7 +691,8 @@ impl Provisioning {
         let ctx = Ctx::new(Actor::system(), now());
         match change {
             DirectoryChange::MemberAdded { group_id, .. }
-            | DirectoryChange::MemberRemoved { group_id, .. } => {
+            | DirectoryChange::MemberRemoved { group_id, .. }
+            | DirectoryChange::MembersChanged { group_id, .. } => {
                 for m in self.mappings_of_group(group_id).await? {
                     if m.is_live() {
                         self.queue_group_push(&ctx, &m).await?;

@@ -37,11 +37,15 @@ pub mod transformations;
 pub use connector::{Connector, MemberChanges, PushUser, RemoteGroup, RemoteUser};
 pub use crypto::{KeyRing, KeySource, MasterKey};
 pub use engine::{
-    spawn_worker, ConnectorFactory, Provisioning, Settings, StandardConnectors, StepOutcome,
-    PUSH_USER,
+    connection_purpose, new_app, spawn_worker, ConnectorFactory, Provisioning, Settings,
+    StandardConnectors, StepOutcome, PUSH_USER,
 };
 pub use error::{ConnectorError, ErrorKind, ProvisioningError};
 pub use group_push::{GroupPushMapping, TargetGroup, PUSH_GROUP};
 pub use lifecycle::{DEACTIVATE_USER, REACTIVATE_USER};
-pub use model::{App, AppGroup, AppType, AppUser, UserProvisioning, DEPROVISION_ACTIONS};
+pub use model::{
+    import_group_kind, App, AppGroup, AppType, AppUser, AttributeOverride, InboundProvisioning,
+    MatchCriteria, ProfileMastering, SourceSettings, UserProvisioning, DEPROVISION_ACTIONS,
+    ON_DEACTIVATE_ACTIONS,
+};
 pub use roster_store::{TaskQuery, TaskRecord};

@@ -13,30 +13,66 @@ pub fn app_user_kind(app_id: &str) -> String {
     format!("app_user:{app_id}")
 }
 
-/// The app names (Okta's `name`) Roster can provision to.
+/// The app names (Okta's `name`) Roster knows: targets it provisions to, sources it imports
+/// from, or both (`scim2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppType {
     #[serde(rename = "okta_org2org")]
     OktaOrg2Org,
-    /// A SCIM 2.0 service provider; `settings.app.baseUrl` is its SCIM base URL.
+    /// A SCIM 2.0 service provider; `settings.app.baseUrl` is its SCIM base URL. Users are
+    /// pushed to it and can be imported from it.
     #[serde(rename = "scim2")]
     Scim2,
+    /// An LDAP directory (OpenLDAP and the like), imported from.
+    #[serde(rename = "ldap")]
+    Ldap,
+    /// Active Directory over LDAP, imported from.
+    #[serde(rename = "active_directory")]
+    ActiveDirectory,
+    /// A CSV file uploaded with each import.
+    #[serde(rename = "csv")]
+    Csv,
 }
 
 impl AppType {
+    pub const ALL: [AppType; 5] = [
+        AppType::OktaOrg2Org,
+        AppType::Scim2,
+        AppType::Ldap,
+        AppType::ActiveDirectory,
+        AppType::Csv,
+    ];
+
     pub fn parse(name: &str) -> Option<AppType> {
-        match name {
-            "okta_org2org" => Some(AppType::OktaOrg2Org),
-            "scim2" => Some(AppType::Scim2),
-            _ => None,
-        }
+        AppType::ALL.into_iter().find(|t| t.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             AppType::OktaOrg2Org => "okta_org2org",
             AppType::Scim2 => "scim2",
+            AppType::Ldap => "ldap",
+            AppType::ActiveDirectory => "active_directory",
+            AppType::Csv => "csv",
         }
+    }
+
+    /// Whether users are pushed to apps of this type (USER_PROVISIONING).
+    pub fn pushes(self) -> bool {
+        matches!(self, AppType::OktaOrg2Org | AppType::Scim2)
+    }
+
+    /// Whether users are imported from apps of this type (INBOUND_PROVISIONING).
+    pub fn imports(self) -> bool {
+        matches!(
+            self,
+            AppType::Scim2 | AppType::Ldap | AppType::ActiveDirectory | AppType::Csv
+        )
+    }
+
+    /// Whether the app's settings hold an LDAP connection (`settings.app.url`, `bindDn`, ...).
+    pub fn is_ldap(self) -> bool {
+        matches!(self, AppType::Ldap | AppType::ActiveDirectory)
     }
 }
 
@@ -68,6 +104,160 @@ pub struct App {
     /// against it before anything is sent.
     #[serde(default)]
     pub target_password_policy: Option<roster_core::policy::PasswordPolicy>,
+    /// An import source's connection settings (`settings.app` of an LDAP or Active Directory
+    /// app), without its secret.
+    #[serde(default)]
+    pub source: Option<SourceSettings>,
+    /// Okta's `INBOUND_PROVISIONING` feature: how imports from this app match and create users.
+    #[serde(default)]
+    pub inbound: InboundProvisioning,
+    /// Okta's `PROFILE_MASTERING` feature: whether this app's imports update the users'
+    /// profiles, with which priority among sources.
+    #[serde(default)]
+    pub mastering: ProfileMastering,
+}
+
+/// The connection settings of an import source, as stored. `settings` is the app's
+/// `settings.app` without `bindPassword`, which is sealed with the master key (associated
+/// data `source:{appId}`) in `sealed_secret`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceSettings {
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub sealed_secret: Option<String>,
+}
+
+impl std::fmt::Debug for SourceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceSettings")
+            .field("settings", &self.settings)
+            .field(
+                "sealed_secret",
+                &self.sealed_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+/// How an import finds the Roster user a source record belongs to (Okta's
+/// `exactMatchCriteria`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MatchCriteria {
+    /// The login the import would give the user equals a user's login.
+    Username,
+    /// The mapped email equals a user's email.
+    Email,
+    /// Every one of these mapped profile attributes equals the user's.
+    Attributes(Vec<String>),
+}
+
+/// Okta's `INBOUND_PROVISIONING`: `importSettings` and `importRules.userCreateAndMatch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundProvisioning {
+    pub enabled: bool,
+    /// `importSettings.username.userNameFormat`: the login an imported user gets: `MAPPED` (the
+    /// built-in mapping's: LDAP `mail`, the CSV `login` column, SCIM `userName`), `EMAIL` (the
+    /// mapped email), `USERNAME` (the source's user name: `uid`, `sAMAccountName`) or
+    /// `USERNAME_DOMAIN` (the user name, `@`, `usernameDomain`).
+    pub username_format: String,
+    pub username_domain: Option<String>,
+    /// `importSettings.schedule`: minutes between scheduled full and incremental imports.
+    pub schedule_enabled: bool,
+    pub full_import_minutes: Option<u32>,
+    pub incremental_import_minutes: Option<u32>,
+    /// `importSettings.safeguard`: pause an import that would unassign more than
+    /// `safeguard_percent` of the app's users.
+    pub safeguard_enabled: bool,
+    pub safeguard_percent: u32,
+    pub exact_match: MatchCriteria,
+    pub allow_partial_match: bool,
+    pub auto_confirm_exact_match: bool,
+    pub auto_confirm_partial_match: bool,
+    pub auto_confirm_new_users: bool,
+    pub auto_activate_new_users: bool,
+    /// Compare matching values with their case (Okta compares without case).
+    pub case_sensitive: bool,
+}
+
+impl Default for InboundProvisioning {
+    fn default() -> Self {
+        InboundProvisioning {
+            enabled: false,
+            username_format: "MAPPED".into(),
+            username_domain: None,
+            schedule_enabled: false,
+            full_import_minutes: None,
+            incremental_import_minutes: None,
+            safeguard_enabled: true,
+            safeguard_percent: 20,
+            exact_match: MatchCriteria::Username,
+            allow_partial_match: false,
+            auto_confirm_exact_match: false,
+            auto_confirm_partial_match: false,
+            auto_confirm_new_users: false,
+            auto_activate_new_users: false,
+            case_sensitive: false,
+        }
+    }
+}
+
+/// The values of `PROFILE_MASTERING`'s `onDeactivate`: what a user removed or disabled in its
+/// profile source becomes.
+pub const ON_DEACTIVATE_ACTIONS: [&str; 3] = ["DEACTIVATE", "SUSPEND", "NONE"];
+
+/// Okta's `PROFILE_MASTERING`: the app is a profile source for its linked users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileMastering {
+    pub enabled: bool,
+    /// Lower wins: of the sources a user is linked to, the one with the lowest priority masters
+    /// each attribute (unless `attribute_overrides` says otherwise).
+    pub priority: i64,
+    /// `DEACTIVATE`, `SUSPEND` or `NONE`.
+    pub on_deactivate: String,
+    /// Per attribute: this source does not master it (`mastered: false`), or masters it with
+    /// another priority.
+    #[serde(default)]
+    pub attribute_overrides: std::collections::BTreeMap<String, AttributeOverride>,
+}
+
+impl Default for ProfileMastering {
+    fn default() -> Self {
+        ProfileMastering {
+            enabled: false,
+            priority: 0,
+            on_deactivate: "DEACTIVATE".into(),
+            attribute_overrides: Default::default(),
+        }
+    }
+}
+
+/// One attribute's override in a profile source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeOverride {
+    #[serde(default = "mastered_default")]
+    pub mastered: bool,
+    #[serde(default)]
+    pub priority: Option<i64>,
+}
+
+fn mastered_default() -> bool {
+    true
+}
+
+impl ProfileMastering {
+    /// This source's priority for `attribute`, or `None` when it does not master it.
+    pub fn priority_for(&self, attribute: &str) -> Option<i64> {
+        match self.attribute_overrides.get(attribute) {
+            Some(o) if !o.mastered => None,
+            Some(o) => Some(o.priority.unwrap_or(self.priority)),
+            None => Some(self.priority),
+        }
+    }
 }
 
 /// The values of `settings.app.deprovisionAction`.
@@ -191,6 +381,12 @@ impl AppUser {
     pub fn is_kept(&self) -> bool {
         self.direct || !self.groups.is_empty()
     }
+}
+
+/// The kind of the links from an import source's groups to Roster groups (documents keyed by
+/// the source's group id).
+pub fn import_group_kind(app_id: &str) -> String {
+    format!("import_group:{app_id}")
 }
 
 /// The kind of the group assignments of `app_id` (documents keyed by group id).

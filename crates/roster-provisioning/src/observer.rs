@@ -44,6 +44,7 @@ impl DirectoryObserver for ProvisioningObserver {
                 }
                 DirectoryChange::MemberAdded { .. }
                 | DirectoryChange::MemberRemoved { .. }
+                | DirectoryChange::MembersChanged { .. }
                 | DirectoryChange::GroupUpdated { .. }
                 | DirectoryChange::GroupDeleted { .. } => {
                     if let Err(e) = engine.on_membership_change(change).await {

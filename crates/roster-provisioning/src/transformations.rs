@@ -75,7 +75,7 @@ pub fn source_document(user: &User, groups: &[Group], password: Option<&SecretSt
 pub fn payload_login(app_type: AppType, payload: &Value) -> Option<&str> {
     match app_type {
         AppType::Scim2 => payload.get("userName"),
-        AppType::OktaOrg2Org => payload.pointer("/profile/login"),
+        _ => payload.pointer("/profile/login"),
     }
     .and_then(Value::as_str)
 }
@@ -84,7 +84,7 @@ pub fn payload_login(app_type: AppType, payload: &Value) -> Option<&str> {
 pub fn payload_password(app_type: AppType, payload: &Value) -> Option<&str> {
     match app_type {
         AppType::Scim2 => payload.get("password"),
-        AppType::OktaOrg2Org => payload.pointer("/credentials/password/value"),
+        _ => payload.pointer("/credentials/password/value"),
     }
     .and_then(Value::as_str)
 }
@@ -438,7 +438,7 @@ fn default_payload(app_type: AppType, user: &User) -> Value {
     };
     match app_type {
         AppType::Scim2 => crate::scim::scim_user(&push),
-        AppType::OktaOrg2Org => json!({ "profile": push.profile }),
+        _ => json!({ "profile": push.profile }),
     }
 }
 
