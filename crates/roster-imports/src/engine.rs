@@ -115,6 +115,9 @@ pub struct Imports {
 
 pub(crate) struct Inner {
     pub(crate) provisioning: Provisioning,
+    /// The directory with its observer installed, so what an import changes reaches
+    /// provisioning (profile pushes, group assignments, Group Push).
+    pub(crate) directory: Directory,
     pub(crate) settings: ImportSettings,
     /// Cancel flags of the jobs this process runs.
     cancels: Mutex<HashMap<String, Arc<AtomicBool>>>,
@@ -189,10 +192,13 @@ fn source_failure(e: &SourceError) -> JobError {
 }
 
 impl Imports {
-    pub fn new(provisioning: Provisioning, settings: ImportSettings) -> Self {
+    /// `directory` must be the one the server uses, with provisioning's observer installed
+    /// (the engine's own directory has none).
+    pub fn new(provisioning: Provisioning, directory: Directory, settings: ImportSettings) -> Self {
         Imports {
             inner: Arc::new(Inner {
                 provisioning,
+                directory,
                 settings,
                 cancels: Mutex::new(HashMap::new()),
             }),
@@ -204,7 +210,7 @@ impl Imports {
     }
 
     pub(crate) fn directory(&self) -> &Directory {
-        self.inner.provisioning.directory()
+        &self.inner.directory
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -237,7 +243,6 @@ impl Imports {
             &settings,
             settings_app,
         )?);
-        app.inbound.enabled = true;
         Ok(self.provisioning().save_new_app(ctx, app).await?)
     }
 
@@ -276,19 +281,22 @@ impl Imports {
                 merged.insert(k.clone(), v.clone());
             }
         }
-        let mut settings = sources::ldap_settings(app.name, &merged)?;
-        let new_secret = settings.bind_password.is_some();
+        let new_secret = merged.get("bindPassword").is_some_and(|v| !v.is_null());
+        let mut with_secret = merged.clone();
         if !new_secret {
             if let Some(sealed) = &stored.sealed_secret {
-                settings.bind_password = Some(
-                    self.provisioning()
-                        .keys()
-                        .key()?
-                        .open(&sources::secret_purpose(&app.id), sealed)?,
+                let secret = self
+                    .provisioning()
+                    .keys()
+                    .key()?
+                    .open(&sources::secret_purpose(&app.id), sealed)?;
+                with_secret.insert(
+                    "bindPassword".into(),
+                    Value::String(secrecy::ExposeSecret::expose_secret(&secret).to_owned()),
                 );
-                settings.validate()?;
             }
         }
+        let settings = sources::ldap_settings(app.name, &with_secret)?;
         if test_connection {
             sources::test_ldap(settings.clone()).await?;
         }
@@ -807,7 +815,8 @@ impl Imports {
         }
     }
 
-    /// Resume a job the safeguard paused: its removals are applied.
+    /// Resume a job the safeguard paused: it is RUNNING again and its removals are applied in
+    /// the background.
     pub async fn resume(&self, ctx: &Ctx, app_id: &str, job_id: &str) -> Result<ImportJob> {
         let job = self.get_app_job(app_id, job_id).await?;
         if job.status != JobStatus::Paused {
@@ -818,7 +827,12 @@ impl Imports {
             ));
         }
         let app = self.provisioning().get_app(app_id).await?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        if let Ok(mut cancels) = self.inner.cancels.lock() {
+            cancels.insert(job.id.clone(), cancel.clone());
+        }
         let mut run = self.new_run(job, app, ctx.actor.clone()).await?;
+        run.cancel = cancel;
         run.job.status = JobStatus::Running;
         run.job.heartbeat = now();
         let event = run
@@ -830,8 +844,19 @@ impl Imports {
         self.store()
             .put_document(&job_doc(&run.job)?, None, &[event])
             .await?;
-        let outcome = self.removals(&mut run, true).await;
-        self.finish(run, outcome).await
+        let job = run.job.clone();
+        let this = self.clone();
+        tokio::spawn(async move {
+            let id = run.job.id.clone();
+            let outcome = this.removals(&mut run, true).await;
+            if let Err(e) = this.finish(run, outcome).await {
+                tracing::warn!(job = %id, error = %e, "a resumed import could not record its outcome");
+            }
+            if let Ok(mut cancels) = this.inner.cancels.lock() {
+                cancels.remove(&id);
+            }
+        });
+        Ok(job)
     }
 
     /// Confirm records waiting in a job's confirmation list.
@@ -1353,4 +1378,76 @@ fn check_inbound(inbound: &InboundProvisioning) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Run the scheduler until the runtime shuts down: every `scheduler_interval`, fail the jobs
+/// whose server went away and start the imports whose schedule is due.
+pub fn spawn_scheduler(imports: Imports) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match imports.recover_orphans().await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(jobs = n, "failed imports whose server stopped"),
+                Err(e) => tracing::warn!(error = %e, "could not look for orphaned imports"),
+            }
+            if let Err(e) = imports.run_schedules().await {
+                tracing::warn!(error = %e, "could not start scheduled imports");
+            }
+            tokio::time::sleep(imports.inner.settings.scheduler_interval).await;
+        }
+    })
+}
+
+impl Imports {
+    /// Start the imports whose schedule is due: a FULL one when its interval has passed since
+    /// the last full import, else an INCREMENTAL one when its interval has passed since the
+    /// last import of any kind.
+    pub async fn run_schedules(&self) -> Result<()> {
+        let at = now();
+        for app in self.provisioning().list_apps().await? {
+            let i = &app.inbound;
+            if app.status != "ACTIVE"
+                || !i.enabled
+                || !i.schedule_enabled
+                || app.name == AppType::Csv
+            {
+                continue;
+            }
+            let jobs = self.list_jobs(&app.id).await?;
+            let elapsed = |t: Option<Timestamp>, minutes: u32| {
+                t.is_none_or(|t| at.as_millis() - t.as_millis() >= i64::from(minutes) * 60_000)
+            };
+            let last_full = jobs
+                .iter()
+                .find(|j| j.kind == ImportKind::Full && !j.force_sync)
+                .map(|j| j.created);
+            let last_any = jobs.first().map(|j| j.created);
+            let kind = if i.full_import_minutes.is_some_and(|m| elapsed(last_full, m)) {
+                ImportKind::Full
+            } else if i
+                .incremental_import_minutes
+                .is_some_and(|m| elapsed(last_any, m))
+            {
+                ImportKind::Incremental
+            } else {
+                continue;
+            };
+            let ctx = Ctx::new(Actor::system(), at);
+            let start = StartImport {
+                kind,
+                force_sync: false,
+                csv: None,
+            };
+            match self.start(&ctx, &app.id, start).await {
+                Ok(job) => {
+                    tracing::info!(app = %app.id, job = %job.id, kind = kind.as_str(), "started a scheduled import")
+                }
+                Err(ImportError::Busy { .. }) => {}
+                Err(e) => {
+                    tracing::warn!(app = %app.id, error = %e, "a scheduled import could not start")
+                }
+            }
+        }
+        Ok(())
+    }
 }

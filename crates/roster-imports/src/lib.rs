@@ -39,7 +39,8 @@ pub mod sources;
 mod users;
 
 pub use engine::{
-    Confirm, ConfirmAction, CsvUpload, ImportSettings, Imports, StartImport, SubjobState,
+    spawn_scheduler, Confirm, ConfirmAction, CsvUpload, ImportSettings, Imports, StartImport,
+    SubjobState,
 };
 pub use error::{ImportError, Result};
 pub use job::{ImportCounts, ImportIssue, ImportJob, ImportKind, JobStatus};

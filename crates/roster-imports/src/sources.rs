@@ -55,6 +55,14 @@ fn with_defaults(kind: AppType, settings: &mut Map<String, Value>) {
 
 /// Parse and validate an LDAP app's `settings.app` (every problem at once).
 pub fn ldap_settings(kind: AppType, settings: &Map<String, Value>) -> Result<LdapSettings> {
+    let parsed = parse_ldap_settings(kind, settings)?;
+    parsed.validate()?;
+    Ok(parsed)
+}
+
+/// Parse an LDAP app's `settings.app` without validating it (the stored form lacks the bind
+/// password until it is unsealed).
+fn parse_ldap_settings(kind: AppType, settings: &Map<String, Value>) -> Result<LdapSettings> {
     let mut settings = settings.clone();
     settings.remove("deprovisionAction");
     with_defaults(kind, &mut settings);
@@ -77,7 +85,6 @@ pub fn ldap_settings(kind: AppType, settings: &Map<String, Value>) -> Result<Lda
                 "send strings for the DNs, filters and names, true or false for startTls and a number for pageSize",
             )
         })?;
-    parsed.validate()?;
     Ok(parsed)
 }
 
@@ -114,10 +121,11 @@ pub fn open_ldap_settings(keys: &KeyRing, app: &App) -> Result<LdapSettings> {
             "send settings.app with url, bindDn, bindPassword, userBaseDn and groupBaseDn: PUT /api/v1/apps/{id}",
         ));
     };
-    let mut settings = ldap_settings(app.name, &source.settings)?;
+    let mut settings = parse_ldap_settings(app.name, &source.settings)?;
     if let Some(sealed) = &source.sealed_secret {
         settings.bind_password = Some(keys.key()?.open(&secret_purpose(&app.id), sealed)?);
     }
+    settings.validate()?;
     Ok(settings)
 }
 

@@ -345,7 +345,7 @@ impl Imports {
             .import_records_of_users(&candidate_ids)
             .await?
             .into_iter()
-            .filter(|r| r.app_id == run.app.id && r.match_state == LINKED)
+            .filter(|r| r.app_id == run.app.id && r.match_state == LINKED && r.status == ACTIVE)
             .filter_map(|r| r.user_id.map(|u| (u, r.external_id)))
             .collect();
         let mut plans = Vec::with_capacity(records.len());
@@ -725,7 +725,8 @@ impl Imports {
                     _ => run.job.counts.matched_exact += 1,
                 }
                 let values = m.active.then(|| effective_values(&m));
-                let (profile, _) = self.master(run, &user, values.as_ref(), others.get(&user.id));
+                let (profile, decides) =
+                    self.master(run, &user, values.as_ref(), others.get(&user.id));
                 let change = profile
                     .filter(|p| p != &user.profile)
                     .map(|profile| Change::Update {
@@ -735,6 +736,10 @@ impl Imports {
                 let mut ops = Vec::new();
                 if activate && m.active && user.status == UserStatus::Staged {
                     ops.push(LifecycleOp::Activate);
+                } else if decides && m.active {
+                    // Linked (again) to its profile source, which has the account enabled: a
+                    // user the source had deactivated or suspended comes back.
+                    ops.extend(Self::lifecycle_ops(run, &user, false, true));
                 }
                 let event = run
                     .app_event(

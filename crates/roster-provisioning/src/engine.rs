@@ -1386,7 +1386,11 @@ pub fn new_app(ctx: &Ctx, kind: AppType, label: &str, base_url: &str, activate: 
         deprovision_action: crate::model::default_deprovision_action(),
         target_password_policy: None,
         source: None,
-        inbound: Default::default(),
+        // Apps Roster only imports from exist to be imported from.
+        inbound: crate::model::InboundProvisioning {
+            enabled: !kind.pushes(),
+            ..Default::default()
+        },
         mastering: Default::default(),
     }
 }

@@ -88,16 +88,20 @@ impl ApiError {
         self
     }
 
-    /// E0000001: request validation failed for `field`.
+    /// E0000001: request validation failed for `field` (named in the cause's `location`).
     pub fn validation(field: &str, summary: impl Into<String>) -> Self {
         let summary = summary.into();
-        ApiError::new(
+        let mut e = ApiError::new(
             StatusCode::BAD_REQUEST,
             "E0000001",
             format!("Api validation failed: {field}"),
         )
         .with_error_cause(format!("{field}: {summary}"))
-        .with_cause(summary)
+        .with_cause(summary);
+        if let Some(last) = e.causes.last_mut() {
+            last.location = Some(field.to_owned());
+        }
+        e
     }
 
     /// E0000007: the resource does not exist.

@@ -26,7 +26,6 @@ use roster_core::Timestamp;
 use roster_directory::Directory;
 use roster_store::Store;
 use serde_json::json;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (bulk endpoints publish their own, smaller, limits).
@@ -39,6 +38,10 @@ pub struct ServerConfig {
     pub public_url: String,
     /// Requests per API token per minute on `/api/v1` (Okta-style headers, 429 past it).
     pub rate_limit_per_minute: u32,
+    /// Where uploaded CSV files wait for their import (mode 0600, deleted when it ends).
+    pub upload_dir: std::path::PathBuf,
+    /// Largest CSV file an import takes (the only body allowed past [`MAX_BODY_BYTES`]).
+    pub import_max_bytes: usize,
 }
 
 impl ServerConfig {
@@ -46,6 +49,8 @@ impl ServerConfig {
         ServerConfig {
             public_url: public_url.into(),
             rate_limit_per_minute: 6000,
+            upload_dir: std::env::temp_dir().join("roster-uploads"),
+            import_max_bytes: 4 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -82,6 +87,8 @@ pub struct AppState {
     pub rate_limiter: ratelimit::RateLimiter,
     /// Push provisioning (apps, tasks); `None` answers its routes with 501.
     pub provisioning: Option<roster_provisioning::Provisioning>,
+    /// Imports (jobs, matching, profile sourcing); `None` answers their routes with 501.
+    pub imports: Option<roster_imports::Imports>,
 }
 
 impl AppState {
@@ -93,6 +100,7 @@ impl AppState {
             clock: Clock::System,
             rate_limiter: ratelimit::RateLimiter::default(),
             provisioning: None,
+            imports: None,
         }
     }
 
@@ -168,10 +176,41 @@ pub fn app(state: AppState) -> Router {
         .nest("/scim/v2", scim::router(state.clone()))
         .merge(public)
         .fallback(not_found)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(middleware::from_fn(error::okta_error_bodies))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// Bodies are at most [`MAX_BODY_BYTES`], except a CSV upload to an import
+/// (`POST /api/v1/apps/{id}/imports`), which may be `import_max_bytes`. A declared length past
+/// the limit is refused at once; a body that grows past it fails when read (413 either way).
+async fn limit_body(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path();
+    let upload = request.method() == axum::http::Method::POST
+        && path.starts_with("/api/v1/apps/")
+        && path.trim_end_matches('/').ends_with("/imports");
+    let limit = if upload {
+        state.config.import_max_bytes
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// The tracing span of a request: method and path, with one-time link tokens redacted and no

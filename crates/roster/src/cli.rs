@@ -27,6 +27,9 @@ pub enum Command {
     /// Benchmarks that print their figures.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// Start an import on a running server (`--app ID [--file users.csv] [--wait]`), or show
+    /// one (`import status JOB`).
+    Import(crate::import_cli::ImportArgs),
 }
 
 #[derive(Subcommand, Debug)]

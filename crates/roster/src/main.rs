@@ -1,10 +1,11 @@
-//! The `roster` binary: `roster serve`, `roster token create`, `roster bench ...`.
+//! The `roster` binary: `roster serve`, `roster token create`, `roster import`, `roster bench ...`.
 //!
 //! Only this crate sees every other crate; it parses flags, opens the store and wires the HTTP
 //! application from `roster-server`.
 
 mod bench;
 mod cli;
+mod import_cli;
 mod provisioning;
 
 use std::io::Write;
@@ -69,6 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(bench) => bench::run(bench).await,
+        Command::Import(args) => import_cli::run(args).await,
     }
 }
 

@@ -32,8 +32,44 @@ pub fn attach(mut state: AppState, db: &DbArgs) -> anyhow::Result<AppState> {
         .clone()
         .with_observer(provisioning.observer());
     spawn_worker(provisioning.clone());
+    let imports = roster_imports::Imports::new(
+        provisioning.clone(),
+        state.directory.clone(),
+        import_settings_from_env()?,
+    );
+    roster_imports::spawn_scheduler(imports.clone());
     state.provisioning = Some(provisioning);
+    state.imports = Some(imports);
+    let mut config = (*state.config).clone();
+    config.upload_dir = upload_dir(db);
+    if let Some(max) = env_number("ROSTER_IMPORT_MAX_BYTES")? {
+        config.import_max_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    state.config = std::sync::Arc::new(config);
     Ok(state)
+}
+
+/// The import runner's settings: `ROSTER_IMPORT_BATCH_SIZE` (records per transaction, default
+/// 1000).
+fn import_settings_from_env() -> anyhow::Result<roster_imports::ImportSettings> {
+    let mut settings = roster_imports::ImportSettings::default();
+    if let Some(n) = env_number("ROSTER_IMPORT_BATCH_SIZE")? {
+        anyhow::ensure!(
+            (1..=20_000).contains(&n),
+            "ROSTER_IMPORT_BATCH_SIZE must be between 1 and 20000, not {n}"
+        );
+        settings.batch_size = usize::try_from(n).unwrap_or(1000);
+    }
+    Ok(settings)
+}
+
+/// Uploaded CSV files wait in `uploads/` of the data directory (next to the SQLite database),
+/// or of the system's temporary directory when the database is PostgreSQL.
+fn upload_dir(db: &DbArgs) -> PathBuf {
+    match db.database_url.as_deref() {
+        Some(url) if url.starts_with("postgres") => std::env::temp_dir().join("roster-uploads"),
+        _ => key_dir(db).join("uploads"),
+    }
 }
 
 /// The worker's settings, with two operator knobs from the environment:

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use super::engine;
+use super::import_wire::{inbound_in, inbound_out, mastering_in, mastering_out};
 use super::wire::{
     app_group_in, app_group_out, app_out, app_user_out, connection_out, feature_in, feature_out,
 };
@@ -61,17 +62,37 @@ pub async fn create(
         return Err(ApiError::validation("name", "an app needs a name")
             .with_remediation("send {\"name\":\"okta_org2org\",\"label\":...,\"settings\":{\"app\":{\"baseUrl\":...}}}"));
     };
-    let Some(base_url) = text(&body, "/settings/app/baseUrl") else {
-        return Err(ApiError::validation(
-            "settings.app.baseUrl",
-            "an okta_org2org app needs the other org's URL",
-        )
-        .with_remediation("send settings.app.baseUrl, e.g. https://hub.example.com"));
-    };
     let label = text(&body, "/label").unwrap_or("");
-    let deprovision = deprovision_action(&body)?;
     let engine = engine(&state)?;
     let ctx = ctx(&state, &principal);
+    let kind = roster_provisioning::AppType::parse(name);
+    if let Some(kind) = kind.filter(|k| k.is_ldap()) {
+        let settings = settings_app(&body)?;
+        let app = super::imports::imports(&state)?
+            .create_ldap_app(
+                &ctx,
+                kind,
+                label,
+                &settings,
+                activate,
+                params.bool("testConnection", true)?,
+            )
+            .await?;
+        return Ok(Json(app_out(&app, base(&state))));
+    }
+    let base_url = text(&body, "/settings/app/baseUrl");
+    let base_url = match (base_url, kind) {
+        (Some(url), _) => url,
+        (None, Some(roster_provisioning::AppType::Csv)) => "",
+        (None, _) => {
+            return Err(ApiError::validation(
+                "settings.app.baseUrl",
+                "an okta_org2org or scim2 app needs the other system's URL",
+            )
+            .with_remediation("send settings.app.baseUrl, e.g. https://hub.example.com"))
+        }
+    };
+    let deprovision = deprovision_action(&body)?;
     let mut app = engine
         .create_app(&ctx, name, label, base_url, activate)
         .await?;
@@ -86,6 +107,18 @@ pub async fn create(
     Ok(Json(app_out(&app, base(&state))))
 }
 
+/// `settings.app` of a request, as an object (empty when absent).
+fn settings_app(body: &Value) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match body.pointer("/settings/app") {
+        None | Some(Value::Null) => Ok(serde_json::Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(
+            ApiError::validation("settings.app", "settings.app must be an object")
+                .with_remediation("send settings.app as a JSON object of the app's settings"),
+        ),
+    }
+}
+
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -98,12 +131,25 @@ pub async fn update(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
+    params: QueryPairs,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
-    let deprovision = deprovision_action(&body)?;
     let engine = engine(&state)?;
     let ctx = ctx(&state, &principal);
+    if engine.get_app(&id).await?.name.is_ldap() {
+        let mut app = engine
+            .update_app(&ctx, &id, text(&body, "/label"), None)
+            .await?;
+        let settings = settings_app(&body)?;
+        if !settings.is_empty() {
+            app = super::imports::imports(&state)?
+                .update_ldap_settings(&ctx, &id, &settings, params.bool("testConnection", true)?)
+                .await?;
+        }
+        return Ok(Json(app_out(&app, base(&state))));
+    }
+    let deprovision = deprovision_action(&body)?;
     let mut app = engine
         .update_app(
             &ctx,
@@ -204,25 +250,54 @@ pub async fn list_features(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let app = engine(&state)?.get_app(&id).await?;
-    Ok(Json(vec![feature_out(&app, base(&state))]))
+    let mut features = Vec::new();
+    if app.name.pushes() {
+        features.push(feature_out(&app, base(&state)));
+    }
+    if app.name.imports() {
+        features.push(inbound_out(&app, base(&state)));
+        features.push(mastering_out(&app, base(&state)));
+    }
+    Ok(Json(features))
 }
 
-fn check_feature(name: &str) -> Result<(), ApiError> {
-    if name == "USER_PROVISIONING" {
-        Ok(())
-    } else {
-        Err(ApiError::not_found("feature", name)
-            .with_remediation("Roster's apps have one feature: USER_PROVISIONING"))
+/// The features an app of this type has.
+fn check_feature(app: &roster_provisioning::App, name: &str) -> Result<(), ApiError> {
+    let known = match name {
+        "USER_PROVISIONING" => app.name.pushes(),
+        "INBOUND_PROVISIONING" | "PROFILE_MASTERING" => app.name.imports(),
+        _ => false,
+    };
+    if known {
+        return Ok(());
     }
+    let mut has = Vec::new();
+    if app.name.pushes() {
+        has.push("USER_PROVISIONING");
+    }
+    if app.name.imports() {
+        has.extend(["INBOUND_PROVISIONING", "PROFILE_MASTERING"]);
+    }
+    Err(
+        ApiError::not_found("feature", name).with_remediation(format!(
+            "an {} app has the features {}",
+            app.name.as_str(),
+            has.join(", ")
+        )),
+    )
 }
 
 pub async fn get_feature(
     State(state): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    check_feature(&name)?;
     let app = engine(&state)?.get_app(&id).await?;
-    Ok(Json(feature_out(&app, base(&state))))
+    check_feature(&app, &name)?;
+    Ok(Json(match name.as_str() {
+        "INBOUND_PROVISIONING" => inbound_out(&app, base(&state)),
+        "PROFILE_MASTERING" => mastering_out(&app, base(&state)),
+        _ => feature_out(&app, base(&state)),
+    }))
 }
 
 pub async fn put_feature(
@@ -233,30 +308,88 @@ pub async fn put_feature(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
-    check_feature(&name)?;
-    let features = feature_in(&body)?;
-    let app = engine(&state)?
-        .set_user_provisioning_checked(
-            &ctx(&state, &principal),
-            &id,
-            features,
-            // Disabling refuses while Group Push mappings are live, unless this is true.
-            params.bool("deactivateGroupPush", false)?,
-        )
-        .await?;
-    Ok(Json(feature_out(&app, base(&state))))
+    let engine = engine(&state)?;
+    let app = engine.get_app(&id).await?;
+    check_feature(&app, &name)?;
+    let ctx = ctx(&state, &principal);
+    match name.as_str() {
+        "INBOUND_PROVISIONING" => {
+            let inbound = inbound_in(&body, &app.inbound)?;
+            let app = super::imports::imports(&state)?
+                .set_inbound(&ctx, &id, inbound)
+                .await?;
+            Ok(Json(inbound_out(&app, base(&state))))
+        }
+        "PROFILE_MASTERING" => {
+            let mastering = mastering_in(&body, &app.mastering)?;
+            let app = super::imports::imports(&state)?
+                .set_mastering(&ctx, &id, mastering)
+                .await?;
+            Ok(Json(mastering_out(&app, base(&state))))
+        }
+        _ => {
+            let features = feature_in(&body)?;
+            let app = engine
+                .set_user_provisioning_checked(
+                    &ctx,
+                    &id,
+                    features,
+                    // Disabling refuses while Group Push mappings are live, unless this is true.
+                    params.bool("deactivateGroupPush", false)?,
+                )
+                .await?;
+            Ok(Json(feature_out(&app, base(&state))))
+        }
+    }
 }
 
+/// `GET /apps/{id}/users`: the assigned users of an app Roster pushes to; for an app Roster
+/// only imports from, its imported app users (paged by `after`, with their source profiles).
 pub async fn list_users(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let users = engine(&state)?.list_app_users(&id).await?;
-    Ok(Json(
-        users
-            .iter()
-            .map(|u| app_user_out(u, base(&state)))
-            .collect(),
+    params: QueryPairs,
+) -> Result<(axum::http::HeaderMap, Json<Vec<Value>>), ApiError> {
+    let engine = engine(&state)?;
+    let app = engine.get_app(&id).await?;
+    if !app.name.pushes() {
+        let limit = params.limit(200, 1000)?;
+        let page = state
+            .store
+            .list_import_records(
+                &app.id,
+                &roster_store::ImportRecordQuery {
+                    after: params.get("after").map(str::to_owned),
+                    limit,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let headers = crate::paging::link_headers(
+            base(&state),
+            &format!("/api/v1/apps/{id}/users"),
+            &params,
+            page.next_after.as_deref(),
+        );
+        return Ok((
+            headers,
+            Json(
+                page.items
+                    .iter()
+                    .map(|r| super::import_wire::imported_user_out(r, base(&state)))
+                    .collect(),
+            ),
+        ));
+    }
+    let users = engine.list_app_users(&id).await?;
+    Ok((
+        axum::http::HeaderMap::new(),
+        Json(
+            users
+                .iter()
+                .map(|u| app_user_out(u, base(&state)))
+                .collect(),
+        ),
     ))
 }
 

@@ -4,6 +4,8 @@
 
 mod group_push;
 mod handlers;
+mod import_wire;
+pub(crate) mod imports;
 mod tasks;
 mod transformations;
 mod wire;
@@ -77,6 +79,18 @@ pub fn router() -> Router<AppState> {
             "/apps/{id}/transformations/preview",
             post(transformations::preview),
         )
+        .route(
+            "/apps/{id}/imports",
+            get(imports::list).post(imports::start),
+        )
+        .route("/apps/{id}/imports/{job_id}", get(imports::get))
+        .route("/apps/{id}/imports/{job_id}/users", get(imports::pending))
+        .route(
+            "/apps/{id}/imports/{job_id}/confirm",
+            post(imports::confirm),
+        )
+        .route("/apps/{id}/imports/{job_id}/{op}", post(imports::lifecycle))
+        .route("/imports/{job_id}", get(imports::get_any))
         .route("/tasks", get(tasks::list))
         .route("/tasks/retry", post(tasks::retry_app))
         .route("/tasks/{id}", get(tasks::get))

@@ -28,7 +28,45 @@ pub fn app_out(app: &App, base: &str) -> Value {
     if p.enabled && p.deactivate {
         features.push("PUSH_USER_DEACTIVATION");
     }
+    if app.inbound.enabled {
+        features.push("IMPORT_NEW_USERS");
+        features.push("IMPORT_PROFILE_UPDATES");
+    }
+    if app.mastering.enabled {
+        features.push("PROFILE_MASTERING");
+    }
     let href = format!("{base}/api/v1/apps/{}", app.id);
+    if app.name.is_ldap() {
+        // An LDAP source's settings, without its bind password (sealed, never returned).
+        let mut settings = app
+            .source
+            .as_ref()
+            .map(|s| s.settings.clone())
+            .unwrap_or_default();
+        settings.insert(
+            "bindPasswordSet".into(),
+            json!(app
+                .source
+                .as_ref()
+                .is_some_and(|s| s.sealed_secret.is_some())),
+        );
+        return json!({
+            "id": app.id,
+            "name": app.name.as_str(),
+            "label": app.label,
+            "status": app.status,
+            "created": app.created,
+            "lastUpdated": app.last_updated,
+            "features": features,
+            "settings": { "app": settings },
+            "_links": {
+                "self": { "href": href },
+                "users": { "href": format!("{href}/users") },
+                "features": { "href": format!("{href}/features") },
+                "imports": { "href": format!("{href}/imports") },
+            }
+        });
+    }
     json!({
         "id": app.id,
         "name": app.name.as_str(),
@@ -56,6 +94,7 @@ pub fn app_out(app: &App, base: &str) -> Value {
             "connection": { "href": format!("{href}/connections/default") },
             "features": { "href": format!("{href}/features") },
             "transformations": { "href": format!("{href}/transformations") },
+            "imports": { "href": format!("{href}/imports") },
         }
     })
 }
