@@ -513,3 +513,88 @@ async fn a_profile_source_updates_and_deactivates_what_the_directory_changes() {
         .await;
     assert_eq!(fox["status"], "ACTIVE", "{fox}");
 }
+
+/// A 100,000-user directory (and 100 groups of 1,000) imports whole through paged searches,
+/// with the reader account that slapd's default size limit would stop at 500 without paging;
+/// importing it again changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_100000_user_directory_imports_whole_and_again_unchanged() {
+    if !slapd::available_or_skip("ldap_100k") {
+        return;
+    }
+    const USERS: usize = 100_000;
+    let mut ldif = slapd::people_ldif(USERS);
+    for g in 0..100 {
+        let members: Vec<String> = (g..USERS)
+            .step_by(100)
+            .map(|i| format!("user{i:06}"))
+            .collect();
+        let members: Vec<&str> = members.iter().map(String::as_str).collect();
+        ldif.push_str(&slapd::group_ldif(
+            &format!("team{g:03}"),
+            "A team",
+            &members,
+        ));
+    }
+    let ldap = start_slapd(&ldif);
+    let token = random_token();
+    let server = Server::start(Options {
+        bootstrap_token: Some(token.clone()),
+        ..Options::default()
+    });
+    let api = Api::new(&server, &token);
+    let app = ldap_app(
+        &api,
+        &ldap,
+        json!({"autoConfirmNewUsers": true, "autoActivateNewUsers": true}),
+    )
+    .await;
+
+    let started = std::time::Instant::now();
+    let done = api.import(&app, "FULL").await;
+    eprintln!(
+        "100,000 LDAP users imported in {:.1} s (debug build)",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    let c = &done["counts"];
+    assert_eq!(c["scanned"], USERS, "{done}");
+    assert_eq!(c["new"], USERS, "{done}");
+    assert_eq!(c["errors"], 0, "{done}");
+    assert_eq!(c["groupsCreated"], 100, "{done}");
+    assert_eq!(c["membershipsAdded"], USERS, "{done}");
+    let last = api
+        .ok(
+            Method::GET,
+            &format!("/api/v1/users/user{:06}@example.com", USERS - 1),
+            None,
+        )
+        .await;
+    assert_eq!(last["status"], "ACTIVE");
+    assert_eq!(last["profile"]["lastName"], format!("Family{}", USERS - 1));
+    let team = api.ok(Method::GET, "/api/v1/groups?q=team042", None).await;
+    let members = api
+        .ok(
+            Method::GET,
+            &format!(
+                "/api/v1/groups/{}/users?limit=2000",
+                team[0]["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(members.as_array().unwrap().len(), USERS / 100);
+
+    let again = api.import(&app, "FULL").await;
+    assert_eq!(again["status"], "COMPLETED", "{again}");
+    assert_eq!(
+        (
+            again["counts"]["unchanged"].as_u64(),
+            again["counts"]["new"].as_u64(),
+            again["counts"]["removed"].as_u64()
+        ),
+        (Some(USERS as u64), Some(0), Some(0)),
+        "{again}"
+    );
+    assert_eq!(again["counts"]["membershipsAdded"], 0, "{again}");
+}

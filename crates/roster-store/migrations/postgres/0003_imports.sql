@@ -23,4 +23,6 @@ CREATE TABLE import_records (
     PRIMARY KEY (app_id, external_id)
 );
 CREATE INDEX import_records_user_idx ON import_records (user_id, app_id);
-CREATE INDEX import_records_pending_idx ON import_records (pending_job, external_id);
+-- Only the records waiting for confirmation are in it (most records never are).
+CREATE INDEX import_records_pending_idx ON import_records (pending_job, external_id)
+    WHERE pending_job IS NOT NULL;

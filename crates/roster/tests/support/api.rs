@@ -97,14 +97,18 @@ impl Api {
         panic!("{what} never happened; last answer of {path}: {last}");
     }
 
-    /// Wait until an import job is no longer RUNNING; returns it.
+    /// Wait until an import job is no longer RUNNING (10 minutes at most); returns it.
     pub async fn import_done(&self, app_id: &str, job_id: &str) -> Value {
-        self.until(
-            &format!("/api/v1/apps/{app_id}/imports/{job_id}"),
-            "the import ending",
-            |j| j["status"] != "RUNNING",
-        )
-        .await
+        let path = format!("/api/v1/apps/{app_id}/imports/{job_id}");
+        let mut last = Value::Null;
+        for _ in 0..6000 {
+            last = self.ok(Method::GET, &path, None).await;
+            if last["status"] != "RUNNING" {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the import never ended: {last}");
     }
 
     /// Start an import (JSON body) and wait for its end.
