@@ -4,8 +4,10 @@
 # - CSV: a CSV_USERS-row file imported into a fresh SQLite-backed `roster serve` through the real
 #   path (`roster import --app ID --file F --wait`: upload, parse, match, profile sourcing, write
 #   users, their import records and their System Log events): users/s and the server's peak RSS;
-#   then sqlite3's own `.import` of the same file into a plain table on the same disk, and the
-#   ratio of the two times (what Roster does on top of a bare bulk load).
+#   then sqlite3's own `.import` on the same disk, twice: the same file into a plain table (the
+#   bare bulk load), and the rows Roster wrote (users, import records, System Log events) into
+#   an empty copy of Roster's schema with its indexes (the cost of the data itself); the ratios
+#   of Roster's time to each say what the import costs on top of them.
 # - LDAP: LDAP_USERS inetOrgPerson entries (and 100 groups) bulk-loaded into a private slapd
 #   with slapadd, imported with `roster import --wait`: users/s, groups and memberships included.
 # Needs a release build (built here), sqlite3, python3, and slapd/ldap-utils for the LDAP part
@@ -88,6 +90,21 @@ rows=$(sqlite3 "$work/plain.db" "SELECT count(*) FROM users")
 import_s=$(echo "$t1 - $t0" | bc -l)
 printf 'sqlite3 .import: rows=%s seconds=%.2f rows_per_second=%.0f\n' "$rows" "$import_s" "$(echo "$rows / $import_s" | bc -l)"
 printf 'ratio roster_import_time / sqlite3_import_time = %.1f\n' "$(echo "$job_s / $import_s" | bc -l)"
+
+echo "== sqlite3 .import of the rows Roster wrote, into an empty copy of its schema (with indexes)"
+for t in users import_records log_events; do
+  sqlite3 -csv "$work/csv-data/roster.db" "SELECT * FROM $t" > "$work/dump-$t.csv"
+done
+sqlite3 "$work/csv-data/roster.db" ".schema users" ".schema import_records" ".schema log_events" > "$work/schema.sql"
+sqlite3 "$work/same.db" "PRAGMA journal_mode=WAL;" >/dev/null
+sqlite3 "$work/same.db" < "$work/schema.sql"
+t0=$(now)
+sqlite3 "$work/same.db" ".import --csv $work/dump-users.csv users" ".import --csv $work/dump-import_records.csv import_records" ".import --csv $work/dump-log_events.csv log_events"
+t1=$(now)
+same_s=$(echo "$t1 - $t0" | bc -l)
+printf 'sqlite3 .import of users + import_records + log_events (%s rows): seconds=%.2f\n' \
+  "$(sqlite3 "$work/same.db" "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM import_records) + (SELECT count(*) FROM log_events)")" "$same_s"
+printf 'ratio roster_import_time / same_rows_import_time = %.1f\n' "$(echo "$job_s / $same_s" | bc -l)"
 
 echo "== LDAP: $ldap_users users and 100 groups in a private slapd"
 slapd_bin=/usr/sbin/slapd

@@ -509,10 +509,7 @@ impl Imports {
         let upload = start.csv.as_ref().map(|c| c.path.clone());
         let actor = ctx.actor.clone();
         tokio::spawn(async move {
-            this.run(run_job, app, opened, actor, cancel).await;
-            if let Some(path) = upload {
-                let _ = std::fs::remove_file(path);
-            }
+            this.run(run_job, app, opened, actor, cancel, upload).await;
         });
         Ok(job)
     }
@@ -1010,6 +1007,8 @@ impl Imports {
         })
     }
 
+    /// Run a job; an uploaded file is deleted as soon as the read is over, before the job's
+    /// outcome is recorded.
     async fn run(
         &self,
         job: ImportJob,
@@ -1017,6 +1016,7 @@ impl Imports {
         opened: Option<Opened>,
         actor: Actor,
         cancel: Arc<AtomicBool>,
+        upload: Option<PathBuf>,
     ) {
         let job_id = job.id.clone();
         let outcome = match self.new_run(job.clone(), app, actor).await {
@@ -1026,9 +1026,15 @@ impl Imports {
                     Some(opened) => self.read_and_import(&mut run, opened).await,
                     None => self.force_sync(&mut run).await,
                 };
+                if let Some(path) = &upload {
+                    let _ = std::fs::remove_file(path);
+                }
                 self.finish(run, result).await.map(|_| ())
             }
             Err(e) => {
+                if let Some(path) = &upload {
+                    let _ = std::fs::remove_file(path);
+                }
                 let mut failed = job;
                 failed.status = JobStatus::Failed;
                 failed.error = Some(JobError {

@@ -71,6 +71,19 @@ const AD_EXTRA: [(&str, &str); 3] = [
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const ROSTER_EXTENSION: &str = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
 
+/// Whether a source attribute holds a secret (LDAP `userPassword`, AD `unicodePwd`, a CSV
+/// `password` column, tokens): such attributes are dropped as they are read, so no secret is
+/// kept on the app user, shown by the API or written to the store.
+pub fn is_secret_attribute(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "credentials"
+        || [
+            "password", "pwd", "passwd", "secret", "token", "apikey", "api_key",
+        ]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
 /// Map one record with the built-in mapping of `kind` and the app's username format.
 pub fn map_record(
     kind: AppType,
@@ -80,9 +93,10 @@ pub fn map_record(
 ) -> Mapped {
     let SourceRecord {
         external_id,
-        attributes,
+        mut attributes,
         modified,
     } = record;
+    attributes.retain(|name, _| !is_secret_attribute(name));
     let (user_name, values, active) = match kind {
         AppType::Ldap | AppType::ActiveDirectory => ldap(kind, &attributes, &external_id),
         AppType::Scim2 => scim(&attributes, &external_id),
@@ -450,6 +464,32 @@ mod tests {
         assert_eq!(m.values["department"], "R&D");
         assert_eq!(m.values["firstName"], "Lin");
         assert!(m.active);
+    }
+
+    #[test]
+    fn secret_attributes_are_dropped_as_they_are_read() {
+        let m = map_record(
+            AppType::Ldap,
+            &ProfileSchema::okta_default(),
+            &InboundProvisioning::default(),
+            record(
+                json!({"uid": "ada", "mail": "ada@example.com", "userPassword": "{SSHA}abc",
+                "unicodePwd": "x", "apiToken": "t"}),
+            ),
+        );
+        assert_eq!(
+            m.app_profile.keys().collect::<Vec<_>>(),
+            ["uid", "mail"],
+            "{:?}",
+            m.app_profile
+        );
+        let csv = map_record(
+            AppType::Csv,
+            &ProfileSchema::okta_default(),
+            &InboundProvisioning::default(),
+            record(json!({"login": "a@example.com", "password": "Hunter2!"})),
+        );
+        assert!(!csv.app_profile.contains_key("password"));
     }
 
     #[test]

@@ -193,6 +193,50 @@ fn count_written(run: &mut Run, write: &ImportWrite) {
         .count() as u64;
 }
 
+/// The event and the job error of a change the profile validator refused: for an update
+/// (`before` is the user, left unchanged) `app.user_management.update_from_master_failed`, for a
+/// new user `app.user_management.import_user_failed`, each with the first violation's
+/// `ErrorCode` and `ErrorField` and every violation in `errors`.
+fn refused(
+    run: &Run,
+    violations: &[Violation],
+    external_id: &str,
+    before: Option<&User>,
+) -> (LogEvent, ImportIssue) {
+    let issue = violation_issue(violations, external_id, before.map(|u| u.id.as_str()));
+    let first = violations.first();
+    let all: Vec<Value> = violations
+        .iter()
+        .map(|v| json!({ "ErrorCode": v.code, "ErrorField": v.field, "cause": v.cause() }))
+        .collect();
+    let (event_type, message) = match before {
+        Some(_) => (
+            UPDATE_FROM_MASTER_FAILED,
+            "Update of a user's profile from its profile source failed",
+        ),
+        None => (IMPORT_USER_FAILED, "Import of a new user failed"),
+    };
+    let mut event = run
+        .app_event(event_type, message)
+        .failure(issue.message.clone())
+        .with_debug("ErrorCode", first.map(|v| v.code).unwrap_or_default())
+        .with_debug(
+            "ErrorField",
+            first.map(|v| v.field.clone()).unwrap_or_default(),
+        )
+        .with_debug("errors", Value::Array(all))
+        .with_debug("externalId", external_id)
+        .with_debug(
+            "remediation",
+            first.map(Violation::remediation).unwrap_or_default(),
+        );
+    if let Some(user) = before {
+        event = event.with_target(&user.id, "User", Some(user.login()), None);
+    }
+    event.severity = Severity::Warn;
+    (event, issue)
+}
+
 impl Imports {
     /// Map, match and write one batch of records read from the source.
     pub(crate) async fn import_batch(&self, run: &mut Run, mapped: Vec<Mapped>) -> Result<()> {
@@ -573,6 +617,10 @@ impl Imports {
             let mut write = ImportWrite::default();
             let mut after = Vec::new();
             let change = s.change.take();
+            let updating = match &change {
+                Some(Change::Update { before, .. }) => Some(before.clone()),
+                _ => None,
+            };
             let record = s.record.clone();
             match change {
                 Some(Change::Create { profile, activate }) => {
@@ -612,30 +660,27 @@ impl Imports {
                     self.after_write(run, after).await;
                 }
                 Err(StoreError::Conflict { field, .. }) => {
-                    let violation = Violation::not_unique_within_org(field);
-                    let issue = ImportIssue {
-                        code: violation.code.into(),
-                        message: violation.cause(),
-                        external_id: Some(record.external_id.clone()),
-                        user_id: record.user_id.clone(),
-                        field: Some(field.to_owned()),
-                        line: None,
-                        remediation: Some(violation.remediation()),
-                    };
+                    // Another user took the value since the batch was validated: the record
+                    // is refused as validation would have refused it.
+                    let violations = [Violation::not_unique_within_org(field)];
+                    let before = updating.as_deref();
+                    let (event, issue) = refused(run, &violations, &record.external_id, before);
                     run.job.fail_record(issue);
-                    let mut failed = record.clone();
-                    failed.match_state = ERROR.into();
-                    failed.user_id = None;
-                    let _ = self
-                        .store()
+                    let mut kept = record.clone();
+                    if before.is_none() {
+                        kept.match_state = ERROR.into();
+                        kept.user_id = None;
+                    }
+                    self.store()
                         .write_import(
                             &ImportWrite {
-                                records: vec![failed],
+                                records: vec![kept],
+                                events: vec![event],
                                 ..ImportWrite::default()
                             },
                             run.ctx.now,
                         )
-                        .await;
+                        .await?;
                 }
                 Err(StoreError::VersionConflict { id, .. }) => {
                     run.job.warn(ImportIssue {
@@ -873,41 +918,14 @@ impl Imports {
             if violations.is_empty() {
                 continue;
             }
-            let m_ext = s.record.external_id.clone();
-            let issue = violation_issue(&violations, &m_ext, user_id);
-            let first = violations.first();
-            let codes: Vec<Value> = violations
-                .iter()
-                .map(|v| json!({ "ErrorCode": v.code, "ErrorField": v.field, "cause": v.cause() }))
-                .collect();
-            let (event_type, message) = match change {
-                Change::Update { .. } => (
-                    UPDATE_FROM_MASTER_FAILED,
-                    "Update of a user's profile from its profile source failed",
-                ),
-                Change::Create { .. } => (IMPORT_USER_FAILED, "Import of a new user failed"),
+            let before = match change {
+                Change::Update { before, .. } => Some(before.as_ref()),
+                Change::Create { .. } => None,
             };
-            let mut event = run
-                .app_event(event_type, message)
-                .failure(issue.message.clone())
-                .with_debug("ErrorCode", first.map(|v| v.code).unwrap_or_default())
-                .with_debug(
-                    "ErrorField",
-                    first.map(|v| v.field.clone()).unwrap_or_default(),
-                )
-                .with_debug("errors", Value::Array(codes))
-                .with_debug("externalId", m_ext.as_str())
-                .with_debug(
-                    "remediation",
-                    first.map(Violation::remediation).unwrap_or_default(),
-                );
-            if let Change::Update { before, .. } = change {
-                event = event.with_target(&before.id, "User", Some(before.login()), None);
-            }
-            event.severity = Severity::Warn;
+            let (event, issue) = refused(run, &violations, &s.record.external_id, before);
             s.events.push(event);
             run.job.fail_record(issue);
-            if matches!(change, Change::Create { .. }) {
+            if before.is_none() {
                 s.record.match_state = ERROR.into();
                 s.record.user_id = None;
             }
@@ -1183,7 +1201,8 @@ impl Imports {
                 .collect();
             let mut plans = Vec::new();
             for rec in page.items {
-                if rec.match_state != LINKED {
+                // A record the source removed or disabled masters nothing.
+                if rec.match_state != LINKED || rec.status != ACTIVE {
                     continue;
                 }
                 let Some(user) = rec.user_id.as_ref().and_then(|id| users.remove(id)) else {

@@ -599,3 +599,55 @@ p4,skip@partner.com,skip@partner.com,Skip,Me
     let stderr = server.stderr();
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_over_the_limit_is_refused_and_secret_columns_are_never_kept() {
+    let token = random_token();
+    let server = Server::start(Options {
+        bootstrap_token: Some(token.clone()),
+        env: vec![("ROSTER_IMPORT_MAX_BYTES".into(), "2000".into())],
+        ..Options::default()
+    });
+    let api = Api::new(&server, &token);
+    let app = csv_app(&api, "Limited", 0).await;
+    let big: String = std::iter::once("externalId,login\n".to_owned())
+        .chain((0..200).map(|i| format!("x{i},x{i}@example.com\n")))
+        .collect();
+    let (status, err) = api
+        .post_csv(&format!("/api/v1/apps/{app}/imports"), &big)
+        .await;
+    assert_eq!(status, 413, "{err}");
+    assert_eq!(err["errorCode"], "E0000003", "{err}");
+    assert!(api
+        .ok(Method::GET, &format!("/api/v1/apps/{app}/imports"), None)
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Nothing of the refused upload is left behind in the upload directory.
+    let uploads = server.data_dir.join("uploads");
+    let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "files left in {}", uploads.display());
+
+    // A password column is neither a profile attribute nor kept on the app user.
+    let job = api
+        .import_csv(&app, "externalId,login,email,firstName,lastName,password\ns1,sam@example.com,sam@example.com,Sam,Stone,Hunter2-Secret!\n")
+        .await;
+    assert_eq!(job["counts"]["new"], 1, "{job}");
+    let app_users = api
+        .ok(Method::GET, &format!("/api/v1/apps/{app}/users"), None)
+        .await;
+    assert!(
+        !app_users.to_string().contains("Hunter2-Secret!"),
+        "{app_users}"
+    );
+    assert!(!support::contains(
+        &support::all_bytes_under(&server.data_dir),
+        "Hunter2-Secret!"
+    ));
+    assert_eq!(
+        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
+        0,
+        "the upload was kept"
+    );
+}
