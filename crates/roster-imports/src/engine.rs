@@ -123,14 +123,8 @@ pub(crate) struct Inner {
     cancels: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
-/// The wall clock, as Roster's timestamp.
-pub(crate) fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
+/// The wall clock, as Roster's timestamp (the engine reads it; the store never does).
+pub(crate) use roster_provisioning::engine::now;
 
 /// What one job run holds.
 pub(crate) struct Run {

@@ -238,6 +238,17 @@ fn refused(
 }
 
 impl Imports {
+    /// The users with these ids, by id.
+    async fn users_of(&self, ids: &[String]) -> Result<HashMap<String, User>> {
+        Ok(self
+            .store()
+            .users_by_ids(ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect())
+    }
+
     /// Map, match and write one batch of records read from the source.
     pub(crate) async fn import_batch(&self, run: &mut Run, mapped: Vec<Mapped>) -> Result<()> {
         if mapped.is_empty() {
@@ -256,13 +267,7 @@ impl Imports {
             .filter(|r| r.match_state == LINKED)
             .filter_map(|r| r.user_id.clone())
             .collect();
-        let mut users: HashMap<String, User> = self
-            .store()
-            .users_by_ids(&linked_ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id.clone(), u))
-            .collect();
+        let mut users = self.users_of(&linked_ids).await?;
         let mut plans = Vec::with_capacity(mapped.len());
         let mut unlinked = Vec::new();
         for m in mapped {
@@ -1088,13 +1093,7 @@ impl Imports {
                     _ => {}
                 }
             }
-            let users: HashMap<String, User> = self
-                .store()
-                .users_by_ids(&wanted)
-                .await?
-                .into_iter()
-                .map(|u| (u.id.clone(), u))
-                .collect();
+            let users = self.users_of(&wanted).await?;
             let mut plans = Vec::new();
             for (r, action) in chunk {
                 let m = map_record(
@@ -1192,13 +1191,7 @@ impl Imports {
                 .filter(|r| r.match_state == LINKED)
                 .filter_map(|r| r.user_id.clone())
                 .collect();
-            let mut users: HashMap<String, User> = self
-                .store()
-                .users_by_ids(&ids)
-                .await?
-                .into_iter()
-                .map(|u| (u.id.clone(), u))
-                .collect();
+            let mut users = self.users_of(&ids).await?;
             let mut plans = Vec::new();
             for rec in page.items {
                 // A record the source removed or disabled masters nothing.
@@ -1311,13 +1304,7 @@ impl Imports {
                 .iter()
                 .filter_map(|r| r.user_id.clone())
                 .collect();
-            let users: HashMap<String, User> = self
-                .store()
-                .users_by_ids(&user_ids)
-                .await?
-                .into_iter()
-                .map(|u| (u.id.clone(), u))
-                .collect();
+            let users = self.users_of(&user_ids).await?;
             let others = self.other_sources(run, &user_ids).await?;
             let mut write = ImportWrite::default();
             let mut after = Vec::new();
