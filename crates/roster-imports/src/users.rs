@@ -896,6 +896,15 @@ impl Imports {
                 .collect()
         };
         let mut claimed: HashSet<String> = HashSet::new();
+        // Unique attributes besides login (custom ones marked unique): rare, so checked one
+        // changed value at a time, in the directory and within the batch.
+        let unique: Vec<String> = run
+            .schema
+            .unique_attributes()
+            .filter(|a| *a != "login")
+            .map(str::to_owned)
+            .collect();
+        let mut claimed_values: HashSet<(String, String)> = HashSet::new();
         for s in staged.iter_mut() {
             let Some(change) = &s.change else { continue };
             let (profile, user_id) = match change {
@@ -906,6 +915,30 @@ impl Imports {
                 Ok(()) => Vec::new(),
                 Err(v) => v,
             };
+            for attr in &unique {
+                let Some(value) = text(profile.get(attr)) else {
+                    continue;
+                };
+                let unchanged = match change {
+                    Change::Update { before, .. } => text(before.profile.get(attr)) == Some(value),
+                    Change::Create { .. } => false,
+                };
+                if unchanged || violations.iter().any(|v| &v.field == attr) {
+                    continue;
+                }
+                let page = self
+                    .store()
+                    .list_users(&UserQuery {
+                        filter: Some(attr_eq(attr, value)),
+                        limit: 2,
+                        ..UserQuery::default()
+                    })
+                    .await?;
+                let held = page.items.iter().any(|u| Some(u.id.as_str()) != user_id);
+                if held || !claimed_values.insert((attr.clone(), value.to_owned())) {
+                    violations.push(Violation::not_unique_within_org(attr));
+                }
+            }
             if let Some(login) = text(profile.get("login")).map(normalize_login) {
                 let changes_login = match change {
                     Change::Update { before, .. } => normalize_login(before.login()) != login,

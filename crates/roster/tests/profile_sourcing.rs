@@ -651,3 +651,63 @@ async fn an_upload_over_the_limit_is_refused_and_secret_columns_are_never_kept()
         "the upload was kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unique_custom_attribute_is_unique_across_an_import_too() {
+    let token = random_token();
+    let server = Server::start(Options {
+        bootstrap_token: Some(token.clone()),
+        ..Options::default()
+    });
+    let api = Api::new(&server, &token);
+    api.ok(
+        Method::POST,
+        "/api/v1/meta/schemas/user/default",
+        Some(json!({"definitions": {"custom": {"properties": {
+            "badge": {"title": "Badge", "type": "string", "unique": "UNIQUE_VALIDATED"}}}}})),
+    )
+    .await;
+    let app = csv_app(&api, "Badges", 0).await;
+    let existing = api.create_user("old@example.com", true).await;
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{}", existing["id"].as_str().unwrap()),
+        Some(json!({"profile": {"badge": "B-1"}})),
+    )
+    .await;
+    let job = api
+        .import_csv(
+            &app,
+            "externalId,login,email,firstName,lastName,badge
+n1,new1@example.com,new1@example.com,New,One,B-1
+n2,new2@example.com,new2@example.com,New,Two,B-2
+n3,new3@example.com,new3@example.com,New,Three,B-2
+",
+        )
+        .await;
+    assert_eq!(job["counts"]["new"], 1, "{job}");
+    assert_eq!(job["counts"]["errors"], 2, "{job}");
+    let fields: Vec<(&str, &str, &str)> = job["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["externalId"].as_str().unwrap(),
+                e["code"].as_str().unwrap(),
+                e["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("n1", "notUniqueWithinOrg", "badge"),
+            ("n3", "notUniqueWithinOrg", "badge")
+        ]
+    );
+    let failed = api
+        .events(r#"eventType eq "app.user_management.import_user_failed""#)
+        .await;
+    assert_eq!(failed.len(), 2);
+}
