@@ -484,16 +484,22 @@ impl Imports {
             read_everything: false,
             error: None,
         };
-        self.take_lock(ctx, &app, &job).await?;
+        // The job exists before its lock does, so another server that finds the lock also
+        // finds the job it names (a lock naming no job is taken over).
+        self.store()
+            .put_document(&job_doc(&job)?, Some(0), &[])
+            .await?;
+        if let Err(e) = self.take_lock(ctx, &app, &job).await {
+            let _ = self.store().delete_document(JOB_KIND, &job.id, &[]).await;
+            return Err(e);
+        }
         self.prune_jobs(&app.id).await;
         let start_event = app_event(ctx, "system.import.start", "Import started", &app)
             .with_debug("importJobId", job.id.as_str())
             .with_debug("importType", job.kind.as_str())
             .with_debug("forceSync", job.force_sync)
             .with_debug("source", job.source.as_str());
-        self.store()
-            .put_document(&job_doc(&job)?, Some(0), &[start_event])
-            .await?;
+        self.store().append_events(&[start_event]).await?;
         let cancel = Arc::new(AtomicBool::new(false));
         if let Ok(mut cancels) = self.inner.cancels.lock() {
             cancels.insert(job.id.clone(), cancel.clone());
