@@ -23,7 +23,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 use slapd::{Slapd, SlapdOptions, GROUPS_DN, PEOPLE_DN, READER_DN, READER_PASSWORD};
-use support::api::Api;
+use support::api::{serve, Api};
 use support::{random_token, Options, Server};
 
 fn start_slapd(ldif: &str) -> Slapd {
@@ -435,12 +435,7 @@ async fn a_profile_source_updates_and_deactivates_what_the_directory_changes() {
         ldif.push_str(&slapd::person_ldif(uid, given, family));
     }
     let ldap = start_slapd(&ldif);
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (_server, api) = serve(Options::default());
     let app = ldap_app(&api, &ldap, json!({"autoConfirmNewUsers": true, "autoActivateNewUsers": true, "autoConfirmExactMatch": true})).await;
     api.ok(
         Method::PUT,
@@ -537,12 +532,7 @@ async fn a_100000_user_directory_imports_whole_and_again_unchanged() {
         ));
     }
     let ldap = start_slapd(&ldif);
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (_server, api) = serve(Options::default());
     let app = ldap_app(
         &api,
         &ldap,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
-use support::api::Api;
+use support::api::{serve, Api};
 use support::{random_token, Options, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,12 +48,7 @@ async fn a_scim_source_imports_users_and_groups_then_only_changes() {
         .await;
     }
 
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (server, api) = serve(Options::default());
     let app = api
         .ok(
             Method::POST,

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use support::api::Api;
-use support::{random_token, Options, PgDatabase, Server};
+use support::api::{serve, Api};
+use support::{Options, PgDatabase, Server};
 
 const FIRST_IMPORT: &str = "externalId,login,email,firstName,lastName,title,timezone,locale
 e1,ann@example.com,ann@example.com,Ann,Archer,,,
@@ -288,25 +288,17 @@ async fn story_4(server: &Server, api: &Api) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn story_4_profile_source_updates_are_validated_row_by_row_on_sqlite() {
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (server, api) = serve(Options::default());
     story_4(&server, &api).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn story_4_profile_source_updates_are_validated_row_by_row_on_postgres() {
     let db = PgDatabase::create().await;
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
+    let (server, api) = serve(Options {
         database_url: Some(db.url.clone()),
         ..Options::default()
     });
-    let api = Api::new(&server, &token);
     story_4(&server, &api).await;
     drop(server);
     db.drop_db().await;
@@ -314,12 +306,7 @@ async fn story_4_profile_source_updates_are_validated_row_by_row_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_import_safeguard_pauses_a_full_import_that_would_remove_too_many_users() {
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (_server, api) = serve(Options::default());
     let app = csv_app(&api, "Contractors", 0).await;
     let all: String = std::iter::once("externalId,login,email,firstName,lastName\n".to_owned())
         .chain((0..10).map(|i| format!("c{i},c{i}@example.com,c{i}@example.com,C{i},Contractor\n")))
@@ -407,12 +394,7 @@ async fn the_import_safeguard_pauses_a_full_import_that_would_remove_too_many_us
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unmatched_rows_wait_for_confirmation_and_bad_requests_are_explained() {
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (server, api) = serve(Options::default());
     let app = api
         .ok(
             Method::POST,
@@ -602,13 +584,10 @@ p4,skip@partner.com,skip@partner.com,Skip,Me
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_over_the_limit_is_refused_and_secret_columns_are_never_kept() {
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
+    let (server, api) = serve(Options {
         env: vec![("ROSTER_IMPORT_MAX_BYTES".into(), "2000".into())],
         ..Options::default()
     });
-    let api = Api::new(&server, &token);
     let app = csv_app(&api, "Limited", 0).await;
     let big: String = std::iter::once("externalId,login\n".to_owned())
         .chain((0..200).map(|i| format!("x{i},x{i}@example.com\n")))
@@ -654,12 +633,7 @@ async fn an_upload_over_the_limit_is_refused_and_secret_columns_are_never_kept()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_unique_custom_attribute_is_unique_across_an_import_too() {
-    let token = random_token();
-    let server = Server::start(Options {
-        bootstrap_token: Some(token.clone()),
-        ..Options::default()
-    });
-    let api = Api::new(&server, &token);
+    let (_server, api) = serve(Options::default());
     api.ok(
         Method::POST,
         "/api/v1/meta/schemas/user/default",

@@ -7,7 +7,18 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::Server;
+use super::{Options, Server};
+
+/// Start a server and a client that holds its bootstrap token.
+pub fn serve(opts: Options) -> (Server, Api) {
+    let token = opts
+        .bootstrap_token
+        .clone()
+        .expect("serve() needs Options with a bootstrap token");
+    let server = Server::start(opts);
+    let api = Api::new(&server, &token);
+    (server, api)
+}
 
 pub struct Api {
     pub url: String,
