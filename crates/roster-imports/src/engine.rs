@@ -525,6 +525,7 @@ impl Imports {
             version: 0,
             updated: ctx.now,
         };
+        let mut holder = String::new();
         for _ in 0..3 {
             match self.store().put_document(&lock, Some(0), &[]).await {
                 Ok(_) => return Ok(()),
@@ -534,12 +535,11 @@ impl Imports {
             let Some(held) = self.store().get_document(LOCK_KIND, &app.id).await? else {
                 continue;
             };
-            let holder = held
-                .body
+            held.body
                 .get("jobId")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .to_owned();
+                .clone_into(&mut holder);
             match self.find_job(&holder).await? {
                 Some(other) if other.status.is_live() && !self.is_stale(&other) => {
                     return Err(ImportError::Busy { job_id: other.id });
@@ -559,9 +559,8 @@ impl Imports {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ImportError::Busy {
-            job_id: "another".into(),
-        })
+        // Three rounds lost to other starters: the last holder seen is running.
+        Err(ImportError::Busy { job_id: holder })
     }
 
     async fn release_lock(&self, job: &ImportJob) {
