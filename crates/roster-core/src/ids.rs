@@ -15,6 +15,7 @@ pub enum IdKind {
     ApiToken,
     App,
     Task,
+    Role,
     Other,
 }
 
@@ -27,6 +28,7 @@ impl IdKind {
             IdKind::ApiToken => "00T",
             IdKind::App => "0oa",
             IdKind::Task => "0tk",
+            IdKind::Role => "ra1",
             IdKind::Other => "0xx",
         }
     }

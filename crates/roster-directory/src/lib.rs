@@ -15,8 +15,10 @@ mod error;
 mod groups;
 mod passwords;
 mod policies;
+mod roles;
 mod schema;
 pub mod scim_ops;
+mod sessions;
 mod tokens;
 mod users;
 
@@ -32,6 +34,8 @@ pub use authn::{AuthnOutcome, AuthnStatus};
 pub use error::DirectoryError;
 pub use groups::GroupPage;
 pub use passwords::{PasswordInput, SetPasswordMode};
+pub use roles::{strongest as strongest_role, AdminRole};
+pub use sessions::{AdminSignIn, NewSession, Session, SessionAudience, SessionLimits};
 pub use tokens::OneTimeLink;
 pub use users::{LifecycleResult, NewUser, ProfileChange, UserListQuery, UserPage};
 

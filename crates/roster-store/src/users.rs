@@ -399,6 +399,16 @@ impl Store {
         Ok(into_page(users, limit, |u| u.id.clone()))
     }
 
+    /// How many users are in each status (statuses with none are left out), by status name.
+    pub async fn count_users_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut sql = self.sql();
+        sql.push("SELECT status, COUNT(*) AS n FROM users GROUP BY status ORDER BY status");
+        let rows = self.pool.fetch_all(&sql, "count users by status").await?;
+        rows.iter()
+            .map(|row| Ok((row.text("status")?, row.int("n")?)))
+            .collect()
+    }
+
     pub async fn count_users(&self) -> Result<i64, StoreError> {
         let mut sql = self.sql();
         sql.push("SELECT COUNT(*) AS n FROM users");
