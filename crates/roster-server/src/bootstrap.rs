@@ -36,6 +36,24 @@ pub async fn create_token(
     Ok((value, record))
 }
 
+/// Store a new API token made by someone (a console administrator), recorded with them as the
+/// actor, and return its value (shown once, never stored in clear, never logged).
+pub async fn create_token_as(
+    store: &Store,
+    ctx: &roster_directory::Ctx,
+    name: &str,
+    role: Role,
+) -> Result<(String, ApiToken), StoreError> {
+    let value = generate_token();
+    let record = new_token_record(&value, name, role, ctx.now);
+    let event = ctx
+        .event("system.api_token.create", "Create API token")
+        .with_target(&record.id, "Token", Some(&record.name), Some(&record.name))
+        .with_debug("role", record.role.as_str());
+    store.insert_token(&record, &[event]).await?;
+    Ok((value, record))
+}
+
 fn new_token_record(value: &str, name: &str, role: Role, now: Timestamp) -> ApiToken {
     ApiToken {
         id: make_id(IdKind::ApiToken, now, rand::rngs::OsRng.gen()),

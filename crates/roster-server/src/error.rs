@@ -258,7 +258,12 @@ pub async fn okta_error_bodies(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/json"));
-    if json || !status.is_client_error() {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if json || html || !status.is_client_error() {
         return response;
     }
     match status {

@@ -109,9 +109,15 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application without the admin console.
 pub fn app(state: AppState) -> Router {
-    use okta::{groups, policies, schemas, tokens, users};
+    app_with(state, Router::new())
+}
+
+/// The whole HTTP application, with `pages` (the admin console, from `roster-console`, which
+/// builds on this crate) merged in under the same layers.
+pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
+    use okta::{groups, policies, roles, schemas, tokens, users};
     let api = Router::new()
         .route("/logs", get(logs::list_logs))
         .route("/users", get(users::list).post(users::create))
@@ -132,6 +138,11 @@ pub fn app(state: AppState) -> Router {
             post(users::forgot_password),
         )
         .route("/users/{id}/groups", get(users::groups_of_user))
+        .route("/users/{id}/roles", get(roles::list).post(roles::assign))
+        .route(
+            "/users/{id}/roles/{role_id}",
+            axum::routing::delete(roles::revoke),
+        )
         .route("/groups", get(groups::list).post(groups::create))
         .route(
             "/groups/{id}",
@@ -175,6 +186,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .nest("/scim/v2", scim::router(state.clone()))
         .merge(public)
+        .merge(pages)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(middleware::from_fn(error::okta_error_bodies))

@@ -31,10 +31,48 @@ pub async fn list_logs(
     params: QueryPairs,
 ) -> Result<(HeaderMap, Json<Vec<LogEvent>>), ApiError> {
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let since = parse_time(&params, "since")?;
-    let until = parse_time(&params, "until")?;
+    let LogSearch {
+        page,
+        polling,
+        after,
+    } = search_logs(&state, &params, limit, Order::Asc).await?;
+    // Bounded requests end without `next`; a polling request always gets one, pointing past
+    // the last event it has seen, so the client can ask again for newer events.
+    let next = match page.next_after.clone() {
+        Some(next) => Some(next),
+        None if polling => page.end_cursor.clone().or(after),
+        None => None,
+    };
+    let headers = link_headers(
+        &state.config.public_url,
+        "/api/v1/logs",
+        &params,
+        next.as_deref(),
+    );
+    Ok((headers, Json(page.items)))
+}
+
+/// One search of the System Log: what `GET /api/v1/logs` and the console's log page both run.
+pub struct LogSearch {
+    pub page: roster_store::Page<LogEvent>,
+    /// A request without `until`, oldest first: it always gets a `next` link.
+    pub polling: bool,
+    pub after: Option<String>,
+}
+
+/// Search the System Log with Okta's parameters (`since`, `until`, `sortOrder`, `filter`, `q`,
+/// `after`); `default_order` applies when `sortOrder` is absent.
+pub async fn search_logs(
+    state: &AppState,
+    params: &QueryPairs,
+    limit: u32,
+    default_order: Order,
+) -> Result<LogSearch, ApiError> {
+    let since = parse_time(params, "since")?;
+    let until = parse_time(params, "until")?;
     let order = match params.get("sortOrder") {
-        None | Some("") | Some("ASCENDING") => Order::Asc,
+        None | Some("") => default_order,
+        Some("ASCENDING") => Order::Asc,
         Some("DESCENDING") => Order::Desc,
         Some(other) => {
             return Err(ApiError::validation(
@@ -84,21 +122,11 @@ pub async fn list_logs(
             other => ApiError::from(other),
         })?;
 
-    // Bounded requests end without `next`; a polling request always gets one, pointing past
-    // the last event it has seen, so the client can ask again for newer events.
-    let polling = until.is_none() && order == Order::Asc;
-    let next = match page.next_after.clone() {
-        Some(next) => Some(next),
-        None if polling => page.end_cursor.clone().or(after),
-        None => None,
-    };
-    let headers = link_headers(
-        &state.config.public_url,
-        "/api/v1/logs",
-        &params,
-        next.as_deref(),
-    );
-    Ok((headers, Json(page.items)))
+    Ok(LogSearch {
+        polling: until.is_none() && order == Order::Asc,
+        page,
+        after,
+    })
 }
 
 fn parse_time(params: &QueryPairs, name: &str) -> Result<Option<Timestamp>, ApiError> {

@@ -298,6 +298,9 @@ impl Modify for Security {
         crate::okta::policies::lifecycle,
         crate::okta::schemas::get,
         crate::okta::schemas::update,
+        crate::okta::roles::list,
+        crate::okta::roles::assign,
+        crate::okta::roles::revoke,
         crate::okta::tokens::list,
         crate::okta::tokens::get,
         crate::okta::tokens::revoke,
@@ -311,6 +314,7 @@ impl Modify for Security {
         (name = "Policy", description = "Password policies"),
         (name = "Schema", description = "The user profile schema"),
         (name = "ApiToken", description = "API tokens"),
+        (name = "Role", description = "Administrator roles of users"),
         (name = "SystemLog", description = "The System Log"),
         (name = "Authentication", description = "Primary authentication"),
         (name = "Meta", description = "This document")

@@ -3,13 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use secrecy::SecretString;
 use serde_json::Value;
 
 use super::engine;
 use super::import_wire::{inbound_in, inbound_out, mastering_in, mastering_out};
 use super::wire::{
-    app_group_in, app_group_out, app_out, app_user_out, connection_out, feature_in, feature_out,
+    app_group_in, app_group_out, app_out, app_user_out, connection_in, connection_out, feature_in,
+    feature_out,
 };
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -223,22 +223,7 @@ pub async fn set_connection(
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
     let activate = params.bool("activate", true)?;
-    let scheme = text(&body, "/profile/authScheme").unwrap_or("TOKEN");
-    if !scheme.eq_ignore_ascii_case("TOKEN") {
-        return Err(ApiError::validation(
-            "profile.authScheme",
-            format!("{scheme:?} is not supported"),
-        )
-        .with_remediation("send profile.authScheme TOKEN with profile.token"));
-    }
-    let Some(token) = text(&body, "/profile/token").filter(|t| !t.trim().is_empty()) else {
-        return Err(ApiError::validation(
-            "profile.token",
-            "a TOKEN connection needs the API token",
-        )
-        .with_remediation("send {\"profile\":{\"authScheme\":\"TOKEN\",\"token\":\"...\"}}"));
-    };
-    let token = SecretString::from(token.trim().to_owned());
+    let token = connection_in(&body)?;
     let app = engine(&state)?
         .set_connection(&ctx(&state, &principal), &id, token, activate)
         .await?;

@@ -25,7 +25,7 @@ use crate::AppState;
 /// The largest JSON body of a start request (the CSV upload has its own limit).
 const MAX_JSON: usize = 64 * 1024;
 
-pub(crate) fn imports(state: &AppState) -> Result<&Imports, ApiError> {
+pub fn imports(state: &AppState) -> Result<&Imports, ApiError> {
     state.imports.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_IMPLEMENTED,
@@ -105,7 +105,8 @@ async fn view(imports: &Imports, job: &roster_imports::ImportJob, base: &str) ->
     job_out(job, &subjobs, base)
 }
 
-fn kind(value: Option<&str>) -> Result<ImportKind, ApiError> {
+/// The import type of a start request: `FULL` (the default) or `INCREMENTAL`.
+pub fn kind(value: Option<&str>) -> Result<ImportKind, ApiError> {
     match value.map(str::to_ascii_uppercase).as_deref() {
         None | Some("FULL") => Ok(ImportKind::Full),
         Some("INCREMENTAL") => Ok(ImportKind::Incremental),
@@ -120,7 +121,7 @@ fn kind(value: Option<&str>) -> Result<ImportKind, ApiError> {
 }
 
 /// Stream a CSV body into a file of the upload directory (mode 0600), counting its rows.
-async fn receive_csv(state: &AppState, body: Body) -> Result<CsvUpload, ApiError> {
+pub async fn receive_csv(state: &AppState, body: Body) -> Result<CsvUpload, ApiError> {
     let dir = state.config.upload_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|e| ApiError::internal(&e))?;
     let path = dir.join(format!("import-{}.csv", uuid::Uuid::new_v4().simple()));
@@ -321,7 +322,9 @@ pub async fn pending(
     Ok((headers, Json(page.items.iter().map(pending_out).collect())))
 }
 
-fn confirm_in(body: &Value) -> Result<Confirm, ApiError> {
+/// The confirmation a `POST .../confirm` body asks for:
+/// `{"users": [{"externalId", "action": "LINK" | "CREATE" | "IGNORE", "userId"}], "all", "activate"}`.
+pub fn confirm_in(body: &Value) -> Result<Confirm, ApiError> {
     let all = match body.get("all") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,

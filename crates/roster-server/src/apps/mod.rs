@@ -4,11 +4,11 @@
 
 mod group_push;
 mod handlers;
-mod import_wire;
-pub(crate) mod imports;
+pub mod import_wire;
+pub mod imports;
 mod tasks;
-mod transformations;
-mod wire;
+pub mod transformations;
+pub mod wire;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};

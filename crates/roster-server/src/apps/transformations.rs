@@ -66,6 +66,14 @@ pub async fn preview(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    let (selection, scope) = preview_request(&body)?;
+    let preview = engine(&state)?.preview(&id, selection, scope).await?;
+    Ok(Json(preview))
+}
+
+/// The users and scope a preview body asks for: `{"userIds": [...]}` (ids or logins) or
+/// `{"filter": "..."}`, and `scope` (`createEntity` when absent).
+pub fn preview_request(body: &Value) -> Result<(PreviewSelection, Scope), ApiError> {
     let scope = match body.get("scope").map(|s| s.as_str()) {
         None | Some(Some("createEntity")) => Scope::Create,
         Some(Some("patchEntity")) => Scope::Patch,
@@ -111,6 +119,5 @@ pub async fn preview(
             ))
         }
     };
-    let preview = engine(&state)?.preview(&id, selection, scope).await?;
-    Ok(Json(preview))
+    Ok((selection, scope))
 }

@@ -1,6 +1,7 @@
 //! The Okta-shaped JSON of apps, connections, features, app users and tasks.
 
 use roster_provisioning::{App, AppGroup, AppUser, TaskRecord, UserProvisioning};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -111,6 +112,28 @@ pub fn connection_out(app: &App, base: &str) -> Value {
         "profile": { "authScheme": scheme },
         "_links": { "app": { "href": format!("{base}/api/v1/apps/{}", app.id) } }
     })
+}
+
+/// The API token of `POST /apps/{id}/connections/default`'s
+/// `{"profile":{"authScheme":"TOKEN","token":"..."}}`.
+pub fn connection_in(body: &Value) -> Result<SecretString, ApiError> {
+    let text = |pointer: &str| body.pointer(pointer).and_then(Value::as_str);
+    let scheme = text("/profile/authScheme").unwrap_or("TOKEN");
+    if !scheme.eq_ignore_ascii_case("TOKEN") {
+        return Err(ApiError::validation(
+            "profile.authScheme",
+            format!("{scheme:?} is not supported"),
+        )
+        .with_remediation("send profile.authScheme TOKEN with profile.token"));
+    }
+    let Some(token) = text("/profile/token").filter(|t| !t.trim().is_empty()) else {
+        return Err(ApiError::validation(
+            "profile.token",
+            "a TOKEN connection needs the API token",
+        )
+        .with_remediation("send {\"profile\":{\"authScheme\":\"TOKEN\",\"token\":\"...\"}}"));
+    };
+    Ok(SecretString::from(token.trim().to_owned()))
 }
 
 pub fn feature_out(app: &App, base: &str) -> Value {

@@ -4,6 +4,7 @@
 pub mod authn;
 pub mod groups;
 pub mod policies;
+pub mod roles;
 pub mod schemas;
 pub mod tokens;
 pub mod users;

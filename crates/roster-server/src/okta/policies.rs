@@ -75,7 +75,9 @@ fn check_body_type(policy: &Value) -> Result<(), ApiError> {
     }
 }
 
-fn parse_policy(body: Value) -> Result<PasswordPolicy, ApiError> {
+/// The Okta JSON of a password policy as the domain policy: what `POST` and `PUT
+/// /api/v1/policies` accept (the console's policy form builds the same JSON and converts it here).
+pub fn parse_policy(body: Value) -> Result<PasswordPolicy, ApiError> {
     check_body_type(&body)?;
     crate::extract::parse_json::<PasswordPolicy>(body.to_string().as_bytes())
 }

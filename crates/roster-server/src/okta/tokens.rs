@@ -91,11 +91,21 @@ pub async fn revoke(
     } else {
         id
     };
-    let token = find(&state, &id).await?;
-    let ctx = super::ctx(&state, &principal);
+    revoke_token(&state, &super::ctx(&state, &principal), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke the token with this id, writing `system.api_token.revoke`: what
+/// `DELETE /api/v1/api-tokens/{id}` and the console's token page both run.
+pub async fn revoke_token(
+    state: &AppState,
+    ctx: &roster_directory::Ctx,
+    id: &str,
+) -> Result<roster_core::ApiToken, ApiError> {
+    let token = find(state, id).await?;
     let event = ctx
         .event("system.api_token.revoke", "Revoke API token")
         .with_target(&token.id, "Token", Some(&token.name), Some(&token.name));
     state.store.revoke_token(&token.id, &[event]).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(token)
 }

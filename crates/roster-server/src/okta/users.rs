@@ -37,6 +37,27 @@ pub async fn list(
     params: QueryPairs,
 ) -> Result<(HeaderMap, Json<Vec<UserOut>>), ApiError> {
     let limit = params.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = search_users(&state, &params, limit).await?;
+    let base = &state.config.public_url;
+    let headers = link_headers(base, "/api/v1/users", &params, page.next_after.as_deref());
+    Ok((
+        headers,
+        Json(
+            page.items
+                .iter()
+                .map(|u| UserOut::from_user(u, base))
+                .collect(),
+        ),
+    ))
+}
+
+/// List users with Okta's parameters (`search` or `filter` in the shared filter language, `q`,
+/// `after`): what `GET /api/v1/users` and the console's user list both run.
+pub async fn search_users(
+    state: &AppState,
+    params: &QueryPairs,
+    limit: u32,
+) -> Result<roster_directory::UserPage, ApiError> {
     let (param, filter) = match (
         params.get("search").filter(|s| !s.trim().is_empty()),
         params.get("filter").filter(|s| !s.trim().is_empty()),
@@ -61,22 +82,11 @@ pub async fn list(
             .map(str::to_owned),
         limit,
     };
-    let page = state
+    state
         .directory
         .list_users(&query)
         .await
-        .map_err(|e| list_error(param, shown.as_ref(), e))?;
-    let base = &state.config.public_url;
-    let headers = link_headers(base, "/api/v1/users", &params, page.next_after.as_deref());
-    Ok((
-        headers,
-        Json(
-            page.items
-                .iter()
-                .map(|u| UserOut::from_user(u, base))
-                .collect(),
-        ),
-    ))
+        .map_err(|e| list_error(param, shown.as_ref(), e))
 }
 
 fn parse_provider(p: &ProviderIn) -> Result<Provider, ApiError> {
