@@ -27,6 +27,11 @@ pub enum Command {
     /// Benchmarks that print their figures.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// Administrators of the console (`admin create --login LOGIN`).
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin_cli::AdminCommand,
+    },
     /// Start an import on a running server (`--app ID [--file users.csv] [--wait]`), or show
     /// one (`import status JOB`).
     Import(crate::import_cli::ImportArgs),

@@ -3,6 +3,7 @@
 //! Only this crate sees every other crate; it parses flags, opens the store and wires the HTTP
 //! application from `roster-server`.
 
+mod admin_cli;
 mod bench;
 mod cli;
 mod import_cli;
@@ -71,6 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(bench) => bench::run(bench).await,
         Command::Import(args) => import_cli::run(args).await,
+        Command::Admin { command } => admin_cli::run(command).await,
     }
 }
 
@@ -116,7 +118,8 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<()> {
         .ensure_defaults(Clock::System.now())
         .await
         .map_err(|e| anyhow::anyhow!("preparing the default policy: {e}"))?;
-    let app = roster_server::app(state);
+    let console = roster_console::router(state.clone());
+    let app = roster_server::app_with(state, console);
 
     tracing::info!(listen = %local, public_url = %public_url, database = %store.dialect(), "roster is serving");
     {
