@@ -3,6 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod api;
+pub mod browser;
+pub mod console;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
