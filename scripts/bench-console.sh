@@ -12,8 +12,11 @@ USERS=${1:-100000}
 EVENTS=${2:-1000000}
 REQUESTS=${3:-300}
 
-cargo build --release --locked -q -p roster
-B=$PWD/target/release/roster
+# ROSTER_BIN=path skips the build and measures that binary.
+if [[ -z ${ROSTER_BIN:-} ]]; then
+  cargo build --release --locked -q -p roster
+fi
+B=${ROSTER_BIN:-$PWD/target/release/roster}
 W=$(mktemp -d "${TMPDIR:-/tmp}/roster-bench-console.XXXXXX")
 PORT=$((20000 + RANDOM % 20000))
 cleanup() { [[ -n ${SERVER:-} ]] && kill "$SERVER" 2>/dev/null; rm -rf "$W"; }
@@ -22,7 +25,7 @@ trap cleanup EXIT
 echo "== loading $USERS users and $EVENTS events"
 "$B" bench users --data-dir "$W/data" --count "$USERS" --batch 5000
 "$B" bench log-filter --data-dir "$W/data" --events "$EVENTS" --batch 5000
-ROSTER_ADMIN_PASSWORD='Bench-Console-Pass-1' "$B" admin create --data-dir "$W/data" --login bench.admin@example.com >/dev/null 2>&1
+ROSTER_ADMIN_PASSWORD='Quiet-Lantern-Pass-19' "$B" admin create --data-dir "$W/data" --login bench.admin@example.com >/dev/null
 
 ROSTER_LOG=warn "$B" serve --listen "127.0.0.1:$PORT" --data-dir "$W/data" >"$W/serve.log" 2>&1 &
 SERVER=$!
@@ -31,7 +34,7 @@ R="http://127.0.0.1:$PORT"
 J="$W/jar"
 csrf=$(curl -s -c "$J" -b "$J" "$R/admin/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
 curl -s -c "$J" -b "$J" -o /dev/null -X POST "$R/admin/login" \
-  --data-urlencode username=bench.admin@example.com --data-urlencode password=Bench-Console-Pass-1 \
+  --data-urlencode username=bench.admin@example.com --data-urlencode password=Quiet-Lantern-Pass-19 \
   --data-urlencode "_csrf=$csrf" --data-urlencode next=/admin
 [[ $(curl -s -b "$J" -o /dev/null -w '%{http_code}' "$R/admin") == 200 ]] || { echo "sign-in failed"; exit 1; }
 
@@ -57,7 +60,8 @@ PY
 
 echo "== console pages over $USERS users and $EVENTS events, $REQUESTS requests each"
 measure "/admin/users (first page)" "/admin/users"
-measure "/admin/users?q=user{i}" "/admin/users?q=user{i}"
+measure "/admin/users?q=user{i} (a few users)" "/admin/users?q=user{i}"
+measure "/admin/users?q=first1 (11% of users)" "/admin/users?q=first1"
 measure "/admin/users?search=profile.login eq ..." "/admin/users?search=profile.login+eq+%22user{i}%40example.com%22"
 measure "/admin/users?search=status eq \"ACTIVE\"" "/admin/users?search=status+eq+%22ACTIVE%22"
 measure "/admin/logs (newest 50)" "/admin/logs"
