@@ -399,6 +399,32 @@ impl Provisioning {
         Ok(app)
     }
 
+    /// Test the saved connection again: open its sealed token and run the check
+    /// [`Provisioning::set_connection`] runs, changing nothing. A token the target refuses is
+    /// the same [`ProvisioningError::ConnectionRefused`]; the token is never returned or logged.
+    pub async fn test_connection(&self, app_id: &str) -> Result<()> {
+        let app = self.get_app(app_id).await?;
+        require_push(&app, "a provisioning connection")?;
+        let Some(connection) = app.connection.as_ref() else {
+            return Err(ProvisioningError::invalid(
+                "profile.token",
+                format!("{} has no provisioning connection to test", app.label),
+                "save an API token first: POST /api/v1/apps/{id}/connections/default with {\"profile\":{\"authScheme\":\"TOKEN\",\"token\":\"...\"}}",
+            ));
+        };
+        let token = self
+            .inner
+            .keys
+            .key()?
+            .open(&connection_purpose(&app.id), &connection.sealed_token)?;
+        self.inner
+            .connectors
+            .connector(&app, token)
+            .check_connection()
+            .await
+            .map_err(|e| ProvisioningError::ConnectionRefused(Box::new(e)))
+    }
+
     pub async fn set_user_provisioning(
         &self,
         ctx: &Ctx,
@@ -512,6 +538,75 @@ impl Provisioning {
         } else {
             self.store().put_document(&doc, Some(0), &[event]).await?;
         }
+        Ok(app_user)
+    }
+
+    /// Push an assigned user now (the console's "Provision now"): the `user.push` job an
+    /// assignment queues, queued again for a user who is already assigned. When a failed push
+    /// left the assignment an OPEN task, that task is retried (as [`Provisioning::retry_task`])
+    /// instead, so one user never has two tasks. Refused when the app's provisioning is off,
+    /// the user is not assigned, or the user is deactivated.
+    pub async fn push_user_now(&self, ctx: &Ctx, app_id: &str, user_id: &str) -> Result<AppUser> {
+        let app = self.get_app(app_id).await?;
+        if !crate::lifecycle::pushing(&app) {
+            return Err(ProvisioningError::invalid(
+                "USER_PROVISIONING",
+                format!(
+                    "provisioning to {} is off (the app is {}, USER_PROVISIONING is {})",
+                    app.label,
+                    app.status,
+                    if app.provisioning.enabled { "on" } else { "off" }
+                ),
+                "activate the app and turn USER_PROVISIONING on (PUT /api/v1/apps/{id}/features/USER_PROVISIONING), then provision the user",
+            ));
+        }
+        let user = self.inner.directory.get_user(user_id).await?;
+        let Some(mut app_user) = self.find_app_user(&app.id, &user.id).await? else {
+            return Err(ProvisioningError::invalid(
+                "userId",
+                format!("user {} is not assigned to {}", user.login(), app.label),
+                "assign the user first (POST /api/v1/apps/{id}/users): an assignment pushes it",
+            ));
+        };
+        if user.status == roster_core::UserStatus::Deprovisioned {
+            return Err(ProvisioningError::invalid(
+                "status",
+                format!("user {} is deactivated", user.login()),
+                "activate the user (POST /api/v1/users/{id}/lifecycle/activate): it is pushed again then",
+            ));
+        }
+        let open = self
+            .store()
+            .list_tasks(&TaskQuery {
+                app_id: Some(app.id.clone()),
+                user_id: Some(user.id.clone()),
+                status: Some("OPEN".into()),
+                limit: 10,
+                ..TaskQuery::default()
+            })
+            .await?
+            .items;
+        if let Some(task) = open.first() {
+            self.retry_task(ctx, &task.id).await?;
+            return self.get_app_user(&app.id, &user.id).await;
+        }
+        app_user.sync_state = "SYNCING".into();
+        app_user.last_updated = ctx.now;
+        let event = app_event(
+            ctx,
+            "application.provision.user.sync",
+            "Provision a user to an application now",
+            &app,
+        )
+        .with_target(&user.id, "User", Some(user.login()), None);
+        self.enqueue_push(
+            ctx,
+            &app,
+            &user.id,
+            Some(&app_user_doc(&app_user)?),
+            &[event],
+        )
+        .await?;
         Ok(app_user)
     }
 

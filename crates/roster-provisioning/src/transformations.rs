@@ -274,16 +274,26 @@ impl Provisioning {
     }
 
     /// What the app would send for each selected user, with secrets redacted, and whether the
-    /// password in it meets the target's password policy.
+    /// password in it meets the target's password policy. `document`, when given, is an unsaved
+    /// transformation to preview instead of the saved one: it is validated as
+    /// [`Provisioning::put_transformation`] validates (an invalid one is refused with every
+    /// problem, the same [`ProvisioningError::InvalidTransformation`]) and is not stored.
     pub async fn preview(
         &self,
         app_id: &str,
         selection: PreviewSelection,
         scope: Scope,
+        document: Option<&Value>,
     ) -> Result<Value> {
         let app = self.get_app(app_id).await?;
+        let transformation = match document {
+            Some(doc) => {
+                let parsed = Transformation::parse(doc).map_err(invalid_document)?;
+                parsed.has_entity(Entity::User).then(|| Arc::new(parsed))
+            }
+            None => self.user_transformation(&app.id).await?,
+        };
         let users = self.preview_users(selection).await?;
-        let transformation = self.user_transformation(&app.id).await?;
         let (policy, policy_source) = self.target_password_policy(&app).await;
         let mut rng = StdRng::from_entropy();
         let mut entries = Vec::with_capacity(users.len());
@@ -340,6 +350,7 @@ impl Provisioning {
                 Scope::Delete => "deleteEntity",
             },
             "transformation": if transformation.is_some() { "CUSTOM" } else { "DEFAULT" },
+            "transformationSource": if document.is_some() { "REQUEST" } else { "SAVED" },
             "targetPasswordPolicy": policy.as_ref().map(PasswordPolicy::requirements_summary),
             "targetPasswordPolicySource": policy_source,
             "users": entries,

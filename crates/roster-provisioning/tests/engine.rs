@@ -13,9 +13,10 @@ use roster_directory::{Ctx, Directory, NewUser, PasswordInput, ProfileChange};
 use roster_provisioning::connector::ConnectorResult;
 use roster_provisioning::engine::now;
 use roster_provisioning::model::ESCROW_KIND;
+use roster_provisioning::transformations::PreviewSelection;
 use roster_provisioning::{
     App, Connector, ConnectorError, ConnectorFactory, ErrorKind, KeyRing, MasterKey, Provisioning,
-    PushUser, RemoteUser, Settings, StepOutcome, UserProvisioning,
+    ProvisioningError, PushUser, RemoteUser, Settings, StepOutcome, UserProvisioning,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -28,6 +29,11 @@ struct Target {
     creates: usize,
     /// Errors for the next calls to create (after storing the user when `lost_answer`).
     create_failures: VecDeque<(ErrorKind, bool)>,
+    /// The connection check answers 401.
+    refuse_connection: bool,
+    /// Connection checks made, and the token each connector was made with.
+    checks: usize,
+    tokens: Vec<String>,
 }
 
 #[derive(Clone, Default)]
@@ -38,7 +44,17 @@ impl Connector for Fake {
         "fake"
     }
     fn check_connection(&self) -> BoxFuture<'_, ConnectorResult<()>> {
-        async { Ok(()) }.boxed()
+        let mut t = self.0.lock().unwrap();
+        t.checks += 1;
+        let result = if t.refuse_connection {
+            let mut e =
+                ConnectorError::new(ErrorKind::Unauthorized, "check the connection", "HTTP 401");
+            e.status = Some(401);
+            Err(e)
+        } else {
+            Ok(())
+        };
+        async move { result }.boxed()
     }
     fn find_user<'a>(
         &'a self,
@@ -105,7 +121,12 @@ impl Connector for Fake {
 }
 
 impl ConnectorFactory for Fake {
-    fn connector(&self, _app: &App, _token: SecretString) -> Box<dyn Connector> {
+    fn connector(&self, _app: &App, token: SecretString) -> Box<dyn Connector> {
+        self.0
+            .lock()
+            .unwrap()
+            .tokens
+            .push(token.expose_secret().to_owned());
         Box::new(self.clone())
     }
 }
@@ -362,4 +383,206 @@ async fn no_password_is_escrowed_when_no_app_syncs_passwords() {
         .await
         .unwrap()
         .is_none());
+}
+
+#[tokio::test]
+async fn a_saved_connection_is_tested_again_with_its_token_and_nothing_changes() {
+    let w = world(fast()).await;
+    let before = w.p.get_app(&w.app_id).await.unwrap();
+    w.p.test_connection(&w.app_id).await.unwrap();
+    {
+        let t = w.fake.0.lock().unwrap();
+        assert_eq!(
+            t.checks, 2,
+            "set_connection checked once, the test once more"
+        );
+        assert_eq!(
+            t.tokens.last().map(String::as_str),
+            Some("tok"),
+            "the saved token, opened"
+        );
+    }
+    w.fake.0.lock().unwrap().refuse_connection = true;
+    match w.p.test_connection(&w.app_id).await {
+        Err(ProvisioningError::ConnectionRefused(e)) => {
+            assert!(matches!(e.kind, ErrorKind::Unauthorized), "{e:?}");
+            assert!(!format!("{e:?}").contains("tok\""), "no token in the error");
+        }
+        other => panic!("{other:?}"),
+    }
+    let after = w.p.get_app(&w.app_id).await.unwrap();
+    let (b, a) = (before.connection.unwrap(), after.connection.unwrap());
+    assert_eq!(a.sealed_token, b.sealed_token);
+    assert_eq!(
+        a.status, "ENABLED",
+        "a refused test does not disable the connection"
+    );
+    assert_eq!(after.last_updated, before.last_updated);
+}
+
+#[tokio::test]
+async fn an_app_without_a_connection_has_nothing_to_test() {
+    let w = world(fast()).await;
+    let bare =
+        w.p.create_app(&ctx(), "scim2", "Bare", "http://bare.invalid", true)
+            .await
+            .unwrap();
+    match w.p.test_connection(&bare.id).await {
+        Err(ProvisioningError::Invalid { field, .. }) => assert_eq!(field, "profile.token"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.fake.0.lock().unwrap().checks, 1, "no check was made");
+}
+
+#[tokio::test]
+async fn push_user_now_queues_the_push_of_an_assigned_user() {
+    let w = world(fast()).await;
+    let id = user(&w, "fay@example.com", "Str0ng-Pass!word").await;
+    // Not assigned: refused, nothing queued.
+    match w.p.push_user_now(&ctx(), &w.app_id, &id).await {
+        Err(ProvisioningError::Invalid { field, message, .. }) => {
+            assert_eq!(field, "userId");
+            assert!(message.contains("not assigned"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.p.run_once().await.unwrap(), None);
+    w.p.assign_user(&ctx(), &w.app_id, &id).await.unwrap();
+    assert!(matches!(
+        w.p.run_once().await.unwrap(),
+        Some(StepOutcome::Done { .. })
+    ));
+    assert_eq!(w.p.run_once().await.unwrap(), None, "nothing left to run");
+    let au = w.p.push_user_now(&ctx(), &w.app_id, &id).await.unwrap();
+    assert_eq!(au.sync_state, "SYNCING");
+    assert_eq!(
+        w.p.get_app_user(&w.app_id, &id).await.unwrap().sync_state,
+        "SYNCING"
+    );
+    assert!(matches!(
+        w.p.run_once().await.unwrap(),
+        Some(StepOutcome::Done { .. })
+    ));
+    assert_eq!(
+        w.fake.0.lock().unwrap().creates,
+        1,
+        "the second push linked"
+    );
+    let au = w.p.get_app_user(&w.app_id, &id).await.unwrap();
+    assert_eq!(au.sync_state, "SYNCHRONIZED");
+    assert_eq!(au.external_id.as_deref(), Some("hub-1"));
+}
+
+#[tokio::test]
+async fn push_user_now_retries_the_open_task_of_a_failed_push() {
+    let w = world(fast()).await;
+    let id = user(&w, "gil@example.com", "Str0ng-Pass!word").await;
+    {
+        let mut t = w.fake.0.lock().unwrap();
+        for _ in 0..3 {
+            t.create_failures.push_back((ErrorKind::Transient, false));
+        }
+    }
+    w.p.assign_user(&ctx(), &w.app_id, &id).await.unwrap();
+    let mut last = None;
+    for _ in 0..3 {
+        last = w.p.run_once().await.unwrap();
+    }
+    let Some(StepOutcome::TaskOpened { task_id, .. }) = last else {
+        panic!("{last:?}")
+    };
+    let au = w.p.push_user_now(&ctx(), &w.app_id, &id).await.unwrap();
+    assert_eq!(au.sync_state, "SYNCING");
+    assert_eq!(w.p.get_task(&task_id).await.unwrap().status, "RETRYING");
+    assert!(matches!(
+        w.p.run_once().await.unwrap(),
+        Some(StepOutcome::Done { .. })
+    ));
+    assert_eq!(w.p.get_task(&task_id).await.unwrap().status, "DONE");
+    assert_eq!(w.p.run_once().await.unwrap(), None, "one push, not two");
+}
+
+#[tokio::test]
+async fn push_user_now_is_refused_while_provisioning_is_off() {
+    let w = world(fast()).await;
+    let id = user(&w, "hal@example.com", "Str0ng-Pass!word").await;
+    w.p.assign_user(&ctx(), &w.app_id, &id).await.unwrap();
+    assert!(w.p.run_once().await.unwrap().is_some());
+    let mut features = w.p.get_app(&w.app_id).await.unwrap().provisioning;
+    features.enabled = false;
+    w.p.set_user_provisioning(&ctx(), &w.app_id, features)
+        .await
+        .unwrap();
+    match w.p.push_user_now(&ctx(), &w.app_id, &id).await {
+        Err(ProvisioningError::Invalid { field, message, .. }) => {
+            assert_eq!(field, "USER_PROVISIONING");
+            assert!(message.contains("off"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.p.run_once().await.unwrap(), None, "nothing queued");
+}
+
+#[tokio::test]
+async fn an_unsaved_transformation_is_previewed_validated_and_not_stored() {
+    let w = world(fast()).await;
+    let id = user(&w, "ida@example.com", "Str0ng-Pass!word").await;
+    let saved =
+        w.p.preview(
+            &w.app_id,
+            PreviewSelection::Users(vec![id.clone()]),
+            roster_transform::Scope::Create,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved["transformation"], "DEFAULT");
+    assert_eq!(saved["transformationSource"], "SAVED");
+    let doc = json!({"user": {"mappings": [
+        {"sourcePath": "$.profile.login", "targetPath": "$.profile.login"},
+        {"sourcePath": "$.profile.firstName", "targetPath": "$.profile.nickName"}
+    ]}});
+    let unsaved =
+        w.p.preview(
+            &w.app_id,
+            PreviewSelection::Users(vec![id.clone()]),
+            roster_transform::Scope::Create,
+            Some(&doc),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unsaved["transformation"], "CUSTOM");
+    assert_eq!(unsaved["transformationSource"], "REQUEST");
+    assert_eq!(unsaved["users"][0]["payload"]["profile"]["nickName"], "A");
+    assert!(unsaved["users"][0]["payload"]["profile"]
+        .get("email")
+        .is_none());
+    assert!(
+        w.p.get_transformation(&w.app_id).await.unwrap().is_none(),
+        "not stored"
+    );
+    let bad = json!({"user": {"mappings": [
+        {"sourcePath": "$.profile.login", "targetPath": "$.profile.login"},
+        {"sourcePath": "$.profile.login"}
+    ]}});
+    match w
+        .p
+        .preview(
+            &w.app_id,
+            PreviewSelection::Users(vec![id]),
+            roster_transform::Scope::Create,
+            Some(&bad),
+        )
+        .await
+    {
+        Err(ProvisioningError::InvalidTransformation(problems)) => {
+            assert!(
+                problems
+                    .iter()
+                    .any(|(_, loc)| loc.starts_with("user.mappings[1]")),
+                "{problems:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

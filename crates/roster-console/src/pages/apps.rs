@@ -51,6 +51,10 @@ pub fn routes() -> Router<AppState> {
             post(set_connection),
         )
         .route(
+            "/admin/apps/{id}/provisioning/connection/test",
+            post(test_connection),
+        )
+        .route(
             "/admin/apps/{id}/provisioning/connection/{op}",
             post(connection_lifecycle),
         )
@@ -821,6 +825,32 @@ async fn set_connection(
     }
 }
 
+/// `POST /admin/apps/{id}/provisioning/connection/test`: test the saved token against the
+/// target again, changing nothing (`POST /api/v1/apps/{id}/connections/default/test`). The
+/// token is opened only inside the engine: neither the page nor the flash shows it.
+async fn test_connection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: AdminForm,
+) -> Result<Response, PageError> {
+    let admin = form.admin;
+    admin.require_write()?;
+    let engine = app_common::engine(&state)?;
+    let (app, _) = app_common::load(&state, &id, "provisioning").await?;
+    match engine.test_connection(&id).await.map_err(ApiError::from) {
+        Ok(()) => Ok(view::redirect_with(
+            &state,
+            &format!("/admin/apps/{id}/provisioning"),
+            &format!(
+                "Connection test passed: {} accepted the saved token. Nothing was changed.",
+                app.base_url
+            ),
+        )),
+        Err(e) => render_provisioning(&state, &admin, &headers, &id, Problem::api(&e)).await,
+    }
+}
+
 /// `POST /admin/apps/{id}/provisioning/connection/{activate|deactivate}`.
 async fn connection_lifecycle(
     State(state): State<AppState>,
@@ -1286,9 +1316,9 @@ async fn assign_user(
 
 /// `POST /admin/apps/{id}/assignments/users/{userId}/{unassign|provision}`.
 ///
-/// `unassign` is `DELETE /api/v1/apps/{id}/users/{userId}`. `provision` pushes the user now: a
-/// failed push's task is retried (`POST /api/v1/tasks/{taskId}/retry`); a user not assigned yet
-/// is assigned (`POST /api/v1/apps/{id}/users`), which queues the push.
+/// `unassign` is `DELETE /api/v1/apps/{id}/users/{userId}`; `provision` is
+/// `POST /api/v1/apps/{id}/users/{userId}/lifecycle/provision`: the assigned user's push is
+/// queued now, or its failed push's task retried.
 async fn user_op(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -1312,35 +1342,17 @@ async fn user_op(
             .await
         }
         "provision" => {
-            let outcome = async {
-                match engine.find_app_user(&id, &user_id).await? {
-                    Some(au) => match au.task_id {
-                        Some(task) => {
-                            engine.retry_task(&ctx, &task).await?;
-                            Ok(format!("The push of {} is queued again.", au.user_name))
-                        }
-                        None => Err(ApiError::validation(
-                            "syncState",
-                            format!(
-                                "{} has no failed push to retry (sync state {})",
-                                au.user_name, au.sync_state
-                            ),
-                        )
-                        .with_remediation(
-                            "an assigned user is pushed when it changes; a failed push opens a task, which this button retries",
-                        )),
-                    },
-                    None => {
-                        let au = engine.assign_user(&ctx, &id, &user_id).await?;
-                        Ok(format!(
-                            "{} is assigned (sync state {}).",
-                            au.user_name, au.sync_state
-                        ))
-                    }
-                }
-            }
-            .await;
-            assignments_outcome(&state, &admin, &headers, &id, outcome, |m| m).await
+            let outcome = engine
+                .push_user_now(&ctx, &id, &user_id)
+                .await
+                .map_err(ApiError::from);
+            assignments_outcome(&state, &admin, &headers, &id, outcome, |au| {
+                format!(
+                    "The push of {} is queued (sync state {}).",
+                    au.user_name, au.sync_state
+                )
+            })
+            .await
         }
         other => Err(PageError::not_found("assignment operation", other)),
     }

@@ -1,8 +1,9 @@
 //! `/admin/apps/{id}/transformations`: the Transformations tab of a push app. The app's SAP
 //! Identity Provisioning transformation (edit, save, delete; a refused document lists every
 //! problem by mapping and key and keeps the admin's text), the target's password policy
-//! (`settings.app.targetPasswordPolicy`), and the preview: what would be sent for chosen users,
-//! passwords redacted, and whose password the target would refuse (seed 002).
+//! (`settings.app.targetPasswordPolicy`), and the preview: what the editor's text (saved or not)
+//! would send for chosen users, passwords redacted, and whose password the target would refuse
+//! (seed 002).
 //!
 //! Saving, deleting, the policy and the preview call the same use cases as
 //! `/api/v1/apps/{id}/transformations` and `PUT /api/v1/apps/{id}`; the preview request is read
@@ -16,7 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use roster_provisioning::transformations::{target_policy_from, StoredTransformation};
 use roster_provisioning::{App, AppType, ProvisioningError};
-use roster_server::apps::transformations::preview_request;
+use roster_server::apps::transformations::{preview_error, preview_request};
 use roster_server::error::ApiError;
 use roster_server::AppState;
 use serde_json::{json, Map, Value};
@@ -100,8 +101,10 @@ pub struct PreviewRow {
 
 pub struct PreviewView {
     pub scope: String,
-    /// Whether the app's own transformation ran (else its type's built-in mapping).
+    /// Whether a transformation ran (else the app type's built-in mapping).
     pub custom: bool,
+    /// Whether it was the editor's text (else the saved transformation).
+    pub from_editor: bool,
     pub policy: Option<String>,
     pub policy_source: String,
     pub total: usize,
@@ -347,6 +350,7 @@ fn preview_view(value: &Value, note: Option<String>) -> PreviewView {
     PreviewView {
         scope: view::text_of(value, "scope").to_owned(),
         custom: view::text_of(value, "transformation") == "CUSTOM",
+        from_editor: view::text_of(value, "transformationSource") == "REQUEST",
         policy: value
             .get("targetPasswordPolicy")
             .and_then(Value::as_str)
@@ -681,8 +685,10 @@ async fn policy_summary(
 }
 
 /// `POST .../transformations/preview`: the users (`selection` assigned | active | filter |
-/// logins) and `scope`, sent as the body `POST /api/v1/apps/{id}/transformations/preview`
-/// takes and read by its parser. The editor's text comes along and is kept on the page.
+/// logins), `scope` and the editor's text as `transformation`, sent as the body
+/// `POST /api/v1/apps/{id}/transformations/preview` takes and read by its parser: the preview
+/// runs on the text in the editor, saved or not (an empty editor previews the saved
+/// transformation). A document with a mistake is refused as a save is, problems at the editor.
 async fn preview(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -698,6 +704,26 @@ async fn preview(
         filter: fields.get("filter").unwrap_or("").trim().to_owned(),
         logins: fields.get("logins").unwrap_or("").trim().to_owned(),
         scope: fields.text("scope").unwrap_or("createEntity").to_owned(),
+    };
+    let text = fields.get("document").unwrap_or("").to_owned();
+    // The editor's document, read as a save reads it; a JSON mistake is shown at the editor.
+    let transformation = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        match roster_server::extract::parse_json::<Value>(text.as_bytes()) {
+            Ok(d) => d,
+            Err(mut e) => {
+                e.remediation =
+                    "fix the JSON where the message points (line and column), then run the preview again".into();
+                let extra = Extra {
+                    document: Some(text),
+                    form: Some(asked),
+                    doc_error: Some(e),
+                    ..Extra::default()
+                };
+                return render(&state, &admin, &headers, &id, extra).await;
+            }
+        }
     };
     let mut note = None;
     let body = match asked.selection.as_str() {
@@ -723,29 +749,50 @@ async fn preview(
                         ),
                 )
             } else {
-                Ok(json!({ "userIds": ids, "scope": asked.scope }))
+                Ok(json!({ "userIds": ids }))
             }
         }
-        "filter" => Ok(json!({ "filter": asked.filter, "scope": asked.scope })),
+        "filter" => Ok(json!({ "filter": asked.filter })),
         "logins" => {
             let logins: Vec<&str> = asked
                 .logins
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .filter(|s| !s.is_empty())
                 .collect();
-            Ok(json!({ "userIds": logins, "scope": asked.scope }))
+            Ok(json!({ "userIds": logins }))
         }
-        _ => Ok(json!({ "filter": "status eq \"ACTIVE\"", "scope": asked.scope })),
-    };
+        _ => Ok(json!({ "filter": "status eq \"ACTIVE\"" })),
+    }
+    .map(|mut body| {
+        body["scope"] = json!(asked.scope);
+        body["transformation"] = transformation;
+        body
+    });
     let outcome = async {
-        let (selection, scope) = preview_request(&body?)?;
+        let request = body
+            .and_then(|b| preview_request(&b))
+            .map_err(|e| (e, Vec::new()))?;
         engine
-            .preview(&app.id, selection, scope)
+            .preview(
+                &app.id,
+                request.selection,
+                request.scope,
+                request.transformation.as_ref(),
+            )
             .await
-            .map_err(ApiError::from)
+            .map_err(|e| match e {
+                ProvisioningError::InvalidTransformation(problems) => {
+                    let shown = problems_of(&problems);
+                    (
+                        preview_error(ProvisioningError::InvalidTransformation(problems)),
+                        shown,
+                    )
+                }
+                e => (preview_error(e), Vec::new()),
+            })
     }
     .await;
-    let document = fields.get("document").map(str::to_owned);
+    let document = Some(text);
     let extra = match outcome {
         Ok(value) => Extra {
             document,
@@ -753,7 +800,15 @@ async fn preview(
             preview: Some(preview_view(&value, note)),
             ..Extra::default()
         },
-        Err(e) => Extra {
+        // An invalid document: its problems at the editor, as a refused save shows them.
+        Err((e, problems)) if !problems.is_empty() => Extra {
+            document,
+            form: Some(asked),
+            problems,
+            doc_error: Some(e),
+            ..Extra::default()
+        },
+        Err((e, _)) => Extra {
             document,
             form: Some(asked),
             preview_error: Some(e),

@@ -230,6 +230,18 @@ pub async fn set_connection(
     Ok(Json(connection_out(&app, base(&state))))
 }
 
+/// `POST /apps/{id}/connections/default/test`: test the saved token against the target again,
+/// changing nothing. `{"status":"OK"}`, or the 400 a refused token gets when it is saved.
+pub async fn test_connection(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    engine(&state)?.test_connection(&id).await?;
+    Ok(Json(serde_json::json!({ "status": "OK" })))
+}
+
 pub async fn list_features(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -429,6 +441,20 @@ pub async fn unassign_user(
         .unassign_user(&ctx(&state, &principal), &id, &user_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /apps/{id}/users/{userId}/lifecycle/provision`: push an assigned user now (its open
+/// task, if a push failed, is retried). The app user, SYNCING.
+pub async fn provision_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require_write()?;
+    let au = engine(&state)?
+        .push_user_now(&ctx(&state, &principal), &id, &user_id)
+        .await?;
+    Ok(Json(app_user_out(&au, base(&state))))
 }
 
 // ---- group assignments ---------------------------------------------------------------------

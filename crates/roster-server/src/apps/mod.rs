@@ -34,6 +34,10 @@ pub fn router() -> Router<AppState> {
             get(handlers::get_connection).post(handlers::set_connection),
         )
         .route(
+            "/apps/{id}/connections/default/test",
+            post(handlers::test_connection),
+        )
+        .route(
             "/apps/{id}/connections/default/lifecycle/{op}",
             post(group_push::connection_lifecycle),
         )
@@ -61,6 +65,10 @@ pub fn router() -> Router<AppState> {
             get(handlers::get_user)
                 .post(handlers::assign_user_at)
                 .delete(handlers::unassign_user),
+        )
+        .route(
+            "/apps/{id}/users/{user_id}/lifecycle/provision",
+            post(handlers::provision_user),
         )
         .route("/apps/{id}/groups", get(handlers::list_groups))
         .route(
@@ -128,11 +136,11 @@ impl From<ProvisioningError> for ApiError {
                 };
                 ApiError::validation("profile.token", format!("{summary}: {}", e.summary()))
                     .with_cause(format!(
-                        "Roster tested the token against the target before saving it; {}",
+                        "Roster tested the token against the target (a new token before saving it, or the saved one when asked to test it); {}",
                         e.cause()
                     ))
                     .with_remediation(
-                        "the connection was not saved: check settings.app.baseUrl and send an active API token of the target org (on a Roster target: `roster token create --name NAME`)",
+                        "a refused token is not saved, and a test changes nothing: check settings.app.baseUrl and send an active API token of the target org (on a Roster target: `roster token create --name NAME`)",
                     )
             }
             ProvisioningError::InvalidTransformation(problems) => invalid_transformation(&problems),

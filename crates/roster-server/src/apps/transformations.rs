@@ -1,10 +1,12 @@
 //! `/api/v1/apps/{id}/transformations`: an app's mapping document (SAP Identity Provisioning's
-//! JSON format), validated when saved, and its preview against the target's password policy.
+//! JSON format), validated when saved, and its preview against the target's password policy
+//! (of the saved document, or of an unsaved one sent with the preview).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use roster_provisioning::transformations::PreviewSelection;
+use roster_provisioning::ProvisioningError;
 use roster_transform::Scope;
 use serde_json::Value;
 
@@ -59,21 +61,51 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST .../transformations/preview` with `{"userIds": [...]}` or `{"filter": "..."}` and an
-/// optional `scope` (`createEntity` by default, `patchEntity`, `deleteEntity`).
+/// `POST .../transformations/preview` with `{"userIds": [...]}` or `{"filter": "..."}`, an
+/// optional `scope` (`createEntity` by default, `patchEntity`, `deleteEntity`) and an optional
+/// `transformation`: an unsaved document to preview instead of the saved one, validated as a
+/// save is (an invalid one is refused with every problem) and not stored.
 pub async fn preview(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let (selection, scope) = preview_request(&body)?;
-    let preview = engine(&state)?.preview(&id, selection, scope).await?;
+    let request = preview_request(&body)?;
+    let preview = engine(&state)?
+        .preview(
+            &id,
+            request.selection,
+            request.scope,
+            request.transformation.as_ref(),
+        )
+        .await
+        .map_err(preview_error)?;
     Ok(Json(preview))
 }
 
-/// The users and scope a preview body asks for: `{"userIds": [...]}` (ids or logins) or
-/// `{"filter": "..."}`, and `scope` (`createEntity` when absent).
-pub fn preview_request(body: &Value) -> Result<(PreviewSelection, Scope), ApiError> {
+/// A preview's error; an invalid unsaved document is refused as a save is, told to preview
+/// again rather than to save.
+pub fn preview_error(err: ProvisioningError) -> ApiError {
+    let previewing_document = matches!(err, ProvisioningError::InvalidTransformation(_));
+    let mut api = ApiError::from(err);
+    if previewing_document {
+        api.remediation = "fix each listed mapping key (see the SAP Identity Provisioning transformation format) and preview the document again".into();
+    }
+    api
+}
+
+/// What a preview body asks for.
+pub struct PreviewRequest {
+    pub selection: PreviewSelection,
+    pub scope: Scope,
+    /// An unsaved document to preview instead of the saved transformation.
+    pub transformation: Option<Value>,
+}
+
+/// The users, scope and document a preview body asks for: `{"userIds": [...]}` (ids or
+/// logins) or `{"filter": "..."}`, `scope` (`createEntity` when absent) and `transformation`
+/// (an object; absent or `null` previews the saved transformation).
+pub fn preview_request(body: &Value) -> Result<PreviewRequest, ApiError> {
     let scope = match body.get("scope").map(|s| s.as_str()) {
         None | Some(Some("createEntity")) => Scope::Create,
         Some(Some("patchEntity")) => Scope::Patch,
@@ -84,6 +116,19 @@ pub fn preview_request(body: &Value) -> Result<(PreviewSelection, Scope), ApiErr
                 "scope must be createEntity, patchEntity or deleteEntity",
             )
             .with_remediation("leave scope out to preview what a create sends"))
+        }
+    };
+    let transformation = match body.get("transformation") {
+        None | Some(Value::Null) => None,
+        Some(doc @ Value::Object(_)) => Some(doc.clone()),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "transformation",
+                "transformation must be a transformation document (an object)",
+            )
+            .with_remediation(
+                "send {\"transformation\":{\"user\":{\"mappings\":[...]}}}, or leave it out to preview the saved transformation",
+            ))
         }
     };
     let selection = match (body.get("userIds"), body.get("filter")) {
@@ -119,5 +164,9 @@ pub fn preview_request(body: &Value) -> Result<(PreviewSelection, Scope), ApiErr
             ))
         }
     };
-    Ok((selection, scope))
+    Ok(PreviewRequest {
+        selection,
+        scope,
+        transformation,
+    })
 }
