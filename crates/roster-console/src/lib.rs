@@ -9,6 +9,7 @@
 //! script: the Content-Security-Policy forbids it) adds what a script makes nicer: live progress,
 //! live policy sentences, copy buttons and confirmations. Every value is escaped by the templates.
 
+pub mod enduser;
 pub mod error;
 mod pages;
 pub mod session;
@@ -30,7 +31,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/assets/console.css", get(css))
         .route("/admin/assets/console.js", get(js))
         .merge(pages::routes())
-        .layer(middleware::from_fn_with_state(state, security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
+        .merge(enduser::router(state))
 }
 
 async fn css() -> Response {

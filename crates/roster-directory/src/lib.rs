@@ -35,7 +35,7 @@ pub use error::DirectoryError;
 pub use groups::GroupPage;
 pub use passwords::{PasswordInput, SetPasswordMode};
 pub use roles::{strongest as strongest_role, AdminRole};
-pub use sessions::{AdminSignIn, NewSession, Session, SessionAudience, SessionLimits};
+pub use sessions::{AdminSignIn, NewSession, Session, SessionAudience, SessionLimits, UserSignIn};
 pub use tokens::OneTimeLink;
 pub use users::{LifecycleResult, NewUser, ProfileChange, UserListQuery, UserPage};
 

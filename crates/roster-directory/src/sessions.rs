@@ -1,4 +1,4 @@
-//! Browser sessions: the admin console's today, the end-user pages' next.
+//! Browser sessions: the admin console's and the end-user pages'.
 //!
 //! A session is a document of kind `session` keyed by the SHA-256 of its random token (the token
 //! itself lives only in the browser's cookie), so sessions work across several `roster serve` on
@@ -6,7 +6,9 @@
 //! session against the user as stored now: a session ends when it is idle or old past its limits,
 //! when the user is no longer ACTIVE (deactivated, suspended, locked out), when the user's
 //! password changed after the session began, and, for the console, when the user no longer holds
-//! an admin role. Nothing has to remember to end sessions when those things happen.
+//! an admin role. Nothing has to remember to end sessions when those things happen. End-user
+//! sessions (`/app`) have their own audiences, so a console cookie never opens `/app` and an
+//! end-user cookie never opens the console.
 
 use roster_core::{Role, Timestamp, User, UserStatus};
 use roster_store::{Document, StoreError};
@@ -27,6 +29,11 @@ pub enum SessionAudience {
     Admin,
     /// Only the change of an expired password, right after a sign-in that found it expired.
     PasswordChange,
+    /// The end-user pages (`/app`): any ACTIVE user, no admin role needed.
+    User,
+    /// Only the change of an expired password, right after an end-user sign-in (`/login`) that
+    /// found it expired.
+    UserPasswordChange,
 }
 
 impl SessionAudience {
@@ -34,13 +41,20 @@ impl SessionAudience {
         match self {
             SessionAudience::Admin => "ADMIN",
             SessionAudience::PasswordChange => "PASSWORD_CHANGE",
+            SessionAudience::User => "USER",
+            SessionAudience::UserPasswordChange => "USER_PASSWORD_CHANGE",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [SessionAudience::Admin, SessionAudience::PasswordChange]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            SessionAudience::Admin,
+            SessionAudience::PasswordChange,
+            SessionAudience::User,
+            SessionAudience::UserPasswordChange,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 
@@ -94,6 +108,16 @@ pub enum AdminSignIn {
     LockedOut,
     /// The password is right, but the user holds no admin role.
     NotAnAdmin,
+}
+
+/// The outcome of an end-user sign-in (`/login`).
+#[derive(Debug)]
+pub enum UserSignIn {
+    Started(NewSession),
+    /// The password is right but expired: a short session that can only change it.
+    PasswordExpired(NewSession),
+    /// The account is locked out (the same answer whether or not the password was right).
+    LockedOut,
 }
 
 fn hash(token: &str) -> String {
@@ -161,6 +185,33 @@ impl Directory {
                     .start_session_with(ctx, user, SessionAudience::Admin, &[event])
                     .await?;
                 Ok(AdminSignIn::Started(session))
+            }
+        }
+    }
+
+    /// Sign in to the end-user pages with a username and password: the same check as
+    /// `POST /api/v1/authn` (lockout, the same work and answer for an unknown user, expiry). No
+    /// admin role is needed.
+    pub async fn user_sign_in(
+        &self,
+        ctx: &Ctx,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<UserSignIn> {
+        let outcome = self.authenticate(ctx, username, password).await?;
+        match outcome.status {
+            AuthnStatus::LockedOut => Ok(UserSignIn::LockedOut),
+            AuthnStatus::PasswordExpired => {
+                let session = self
+                    .start_session(ctx, outcome.user, SessionAudience::UserPasswordChange)
+                    .await?;
+                Ok(UserSignIn::PasswordExpired(session))
+            }
+            AuthnStatus::Success => {
+                let session = self
+                    .start_session(ctx, outcome.user, SessionAudience::User)
+                    .await?;
+                Ok(UserSignIn::Started(session))
             }
         }
     }
@@ -241,8 +292,10 @@ impl Directory {
             return Ok(None);
         }
         let (idle, absolute) = match audience {
-            SessionAudience::Admin => (limits.idle_minutes, limits.absolute_minutes),
-            SessionAudience::PasswordChange => (10, 10),
+            SessionAudience::Admin | SessionAudience::User => {
+                (limits.idle_minutes, limits.absolute_minutes)
+            }
+            SessionAudience::PasswordChange | SessionAudience::UserPasswordChange => (10, 10),
         };
         if last_seen.plus_minutes(idle) <= now || created.plus_minutes(absolute) <= now {
             self.drop_session(&id).await?;
@@ -253,8 +306,10 @@ impl Directory {
             return Ok(None);
         };
         let status_ok = match audience {
-            SessionAudience::Admin => user.status == UserStatus::Active,
-            SessionAudience::PasswordChange => user.status == UserStatus::PasswordExpired,
+            SessionAudience::Admin | SessionAudience::User => user.status == UserStatus::Active,
+            SessionAudience::PasswordChange | SessionAudience::UserPasswordChange => {
+                user.status == UserStatus::PasswordExpired
+            }
         };
         let password_changed_since = user.password_changed.is_some_and(|c| c > created);
         if !status_ok || password_changed_since {
@@ -262,7 +317,11 @@ impl Directory {
             return Ok(None);
         }
         let role = crate::roles::strongest(&self.roles_of(&user.id).await?);
-        if role.is_none() {
+        let needs_role = matches!(
+            audience,
+            SessionAudience::Admin | SessionAudience::PasswordChange
+        );
+        if needs_role && role.is_none() {
             self.drop_session(&id).await?;
             return Ok(None);
         }
@@ -317,7 +376,10 @@ impl Directory {
         old: &SecretString,
         new: &SecretString,
     ) -> Result<User> {
-        if session.audience != SessionAudience::PasswordChange {
+        if !matches!(
+            session.audience,
+            SessionAudience::PasswordChange | SessionAudience::UserPasswordChange
+        ) {
             return Err(DirectoryError::invalid(
                 "session",
                 "this session cannot change a password",
@@ -329,6 +391,31 @@ impl Directory {
             .await?;
         self.drop_session(&session.id).await?;
         Ok(user)
+    }
+
+    /// Change the password from an end-user session (`/app`): the same checks as
+    /// [`Directory::change_password`] (old password, policy, minimum age, history). A changed
+    /// password ends every session that began before it, this one included, so the holder gets
+    /// a new session in its place (its token goes into the cookie).
+    pub async fn change_own_password(
+        &self,
+        ctx: &Ctx,
+        session: &Session,
+        old: &SecretString,
+        new: &SecretString,
+    ) -> Result<NewSession> {
+        if session.audience != SessionAudience::User {
+            return Err(DirectoryError::invalid(
+                "session",
+                "this session cannot change a password",
+                "sign in again",
+            ));
+        }
+        let user = self
+            .change_password(ctx, &session.user.id, old, new)
+            .await?;
+        self.drop_session(&session.id).await?;
+        self.start_session(ctx, user, SessionAudience::User).await
     }
 
     async fn drop_session(&self, id: &str) -> Result<()> {

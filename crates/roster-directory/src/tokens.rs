@@ -138,6 +138,37 @@ impl Directory {
         Ok(link)
     }
 
+    /// The user a one-time link would set the password of, without consuming it (the pages show
+    /// that user's policy before the password is chosen). `None` when the token is unknown (never
+    /// made, or already used), of no known kind, past its expiry, or its user is gone. Read-only.
+    pub async fn peek_link(&self, token: &str, now: Timestamp) -> Result<Option<User>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let Some(doc) = self.store.get_document(KIND, &hash(token)).await? else {
+            return Ok(None);
+        };
+        let kind = doc.body.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+        if ![LinkKind::Activation, LinkKind::Recovery]
+            .iter()
+            .any(|k| k.as_str() == kind)
+        {
+            return Ok(None);
+        }
+        let expires = doc
+            .body
+            .get("expires")
+            .and_then(|v| v.as_str())
+            .and_then(Timestamp::parse);
+        if expires.is_none_or(|e| e <= now) {
+            return Ok(None);
+        }
+        let Some(user_id) = doc.body.get("userId").and_then(|v| v.as_str()) else {
+            return Ok(None);
+        };
+        Ok(self.store.get_user(user_id).await?)
+    }
+
     /// Redeem an activation or recovery link by setting the user's password. The link works once.
     pub async fn redeem_link(
         &self,

@@ -109,13 +109,24 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application without the admin console.
+/// The whole HTTP application without the admin console and the end-user pages: the one-time
+/// link routes answer JSON only.
 pub fn app(state: AppState) -> Router {
-    app_with(state, Router::new())
+    app_with(state, link_routes())
 }
 
-/// The whole HTTP application, with `pages` (the admin console, from `roster-console`, which
-/// builds on this crate) merged in under the same layers.
+/// `POST /reset_password/{token}` and `/welcome/{token}` in JSON only, for an application without
+/// the end-user pages. With them, `roster-console`'s end-user router serves these paths (a form in
+/// the browser, and the same JSON answer through [`okta::users::redeem_link`]).
+pub fn link_routes() -> Router<AppState> {
+    Router::new()
+        .route("/reset_password/{token}", post(okta::users::redeem_link))
+        .route("/welcome/{token}", post(okta::users::redeem_link))
+}
+
+/// The whole HTTP application, with `pages` (the admin console and the end-user pages, from
+/// `roster-console`, which builds on this crate) merged in under the same layers. `pages` serves
+/// the one-time link paths (see [`link_routes`]).
 pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
     use okta::{groups, policies, roles, schemas, tokens, users};
     let api = Router::new()
@@ -178,9 +189,7 @@ pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
         ));
     let public = Router::new()
         .route("/api/v1/authn", post(okta::authn::authn))
-        .route("/api/v1/openapi.json", get(openapi::openapi_json))
-        .route("/reset_password/{token}", post(okta::users::redeem_link))
-        .route("/welcome/{token}", post(okta::users::redeem_link));
+        .route("/api/v1/openapi.json", get(openapi::openapi_json));
     Router::new()
         .route("/health", get(health))
         .nest("/api/v1", api)

@@ -234,9 +234,11 @@ async fn seed_002_previewed_fixed_and_retried_in_the_console() {
         .ok(
             reqwest::Method::POST,
             "/api/v1/apps",
-            Some(json!({"name": "scim2", "label": "IAS", "settings": {"app": {
+            Some(
+                json!({"name": "scim2", "label": "IAS", "settings": {"app": {
                 "baseUrl": format!("{}/scim/v2", target.url),
-                "targetPasswordPolicy": {"complexity": ias_complexity()}}}})),
+                "targetPasswordPolicy": {"complexity": ias_complexity()}}}}),
+            ),
         )
         .await;
     let app_id = app["id"].as_str().unwrap().to_owned();
@@ -271,8 +273,10 @@ async fn seed_002_previewed_fixed_and_retried_in_the_console() {
         .ok(
             reqwest::Method::POST,
             "/api/v1/users?activate=false",
-            Some(json!({"profile": {"login": "john.doe@example.com", "email": "john.doe@example.com",
-                                    "firstName": "John", "lastName": "Doe"}})),
+            Some(
+                json!({"profile": {"login": "john.doe@example.com", "email": "john.doe@example.com",
+                                    "firstName": "John", "lastName": "Doe"}}),
+            ),
         )
         .await;
     let john_id = john["id"].as_str().unwrap();
@@ -301,7 +305,11 @@ async fn seed_002_previewed_fixed_and_retried_in_the_console() {
         .send()
         .await
         .unwrap();
-    assert_eq!(authn.status(), 200, "John signs in on the target with John7811!");
+    assert_eq!(
+        authn.status(),
+        200,
+        "John signs in on the target with John7811!"
+    );
     let saved = api
         .ok(
             reqwest::Method::GET,
@@ -389,9 +397,11 @@ async fn seed_004_the_log_query_shows_error_code_and_field_in_the_console() {
     api.ok(
         reqwest::Method::PUT,
         &format!("/api/v1/apps/{id}/features/INBOUND_PROVISIONING"),
-        Some(json!({"status": "ENABLED", "capabilities": {"importRules": {"userCreateAndMatch": {
+        Some(
+            json!({"status": "ENABLED", "capabilities": {"importRules": {"userCreateAndMatch": {
             "exactMatchCriteria": "USERNAME", "autoConfirmExactMatch": true,
-            "autoConfirmNewUsers": true, "autoActivateNewUsers": true}}}})),
+            "autoConfirmNewUsers": true, "autoActivateNewUsers": true}}}}),
+        ),
     )
     .await;
     api.ok(
@@ -439,7 +449,12 @@ async fn seed_004_the_log_query_shows_error_code_and_field_in_the_console() {
 async fn read_only_csrf_and_sign_out_hold_in_chromium() {
     let (server, api) = serve(Options::default());
     create_admin(&server, ADMIN, ADMIN_PW, "SUPER_ADMIN");
-    create_admin(&server, "rita.readonly@example.com", ADMIN_PW, "READ_ONLY_ADMIN");
+    create_admin(
+        &server,
+        "rita.readonly@example.com",
+        ADMIN_PW,
+        "READ_ONLY_ADMIN",
+    );
     let user = api.create_user("tom@example.com", true).await;
     let id = user["id"].as_str().unwrap();
     browser::run(
@@ -454,6 +469,9 @@ async fn read_only_csrf_and_sign_out_hold_in_chromium() {
         ],
     );
     let (_, after) = api.get(&format!("/api/v1/users/{id}")).await;
-    assert_eq!(after["status"], user["status"], "no forged write went through");
+    assert_eq!(
+        after["status"], user["status"],
+        "no forged write went through"
+    );
     assert_eq!(after["lastUpdated"], user["lastUpdated"]);
 }
