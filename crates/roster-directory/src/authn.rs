@@ -109,6 +109,18 @@ impl Directory {
                         _ => return Err(DirectoryError::AuthenticationFailed),
                     }
                 }
+                Ok(outcome) => {
+                    // A password that is proven at sign-in may be waited for by an app that
+                    // syncs passwords; telling it writes nothing here and changes no password.
+                    if outcome.status == AuthnStatus::Success {
+                        self.tell(crate::DirectoryChange::PasswordVerified {
+                            user: &outcome.user,
+                            password,
+                        })
+                        .await;
+                    }
+                    return Ok(outcome);
+                }
                 other => return other,
             }
         }

@@ -91,6 +91,14 @@ pub enum DirectoryChange<'a> {
         user: &'a roster_core::User,
         password: &'a secrecy::SecretString,
     },
+    /// A successful sign-in proved that `password` is the user's password. Nothing changed:
+    /// this is not a password change (no `passwordChanged`, no history entry). Push
+    /// provisioning uses it to capture the password for apps still waiting for it (a user whose
+    /// password predates the app's password sync).
+    PasswordVerified {
+        user: &'a roster_core::User,
+        password: &'a secrecy::SecretString,
+    },
     UserCreated {
         user: &'a roster_core::User,
     },

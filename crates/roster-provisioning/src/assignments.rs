@@ -331,6 +331,7 @@ impl Provisioning {
             scope: "GROUP".into(),
             direct: false,
             groups: vec![group_id.to_owned()],
+            password_state: None,
         };
         let event = app_event(
             ctx,

@@ -23,6 +23,7 @@ use crate::crypto::KeyRing;
 use crate::error::{ConnectorError, ErrorKind, ProvisioningError};
 use crate::model::{
     app_user_kind, App, AppType, AppUser, Connection, UserProvisioning, APP_KIND, ESCROW_KIND,
+    PASSWORD_CAPTURED, PASSWORD_WAITS_FOR_SIGN_IN,
 };
 use crate::org2org::Org2OrgConnector;
 use crate::scim::ScimConnector;
@@ -523,6 +524,7 @@ impl Provisioning {
             scope: "USER".into(),
             direct: true,
             groups: Vec::new(),
+            password_state: None,
         };
         let event = app_event(
             ctx,
@@ -944,8 +946,12 @@ impl Provisioning {
         let connector = self.inner.connectors.connector(&app, token);
         // `change: KEEP_EXISTING` pushes the password at the first push of an assignment only;
         // later pushes (profile updates, password changes) leave the target's password alone.
+        // A target user pushed without a password (it predates the sync) gets it whatever the
+        // change mode: it has none to keep.
         let sends_password = features.syncs_passwords()
-            && (features.password_change == "CHANGE" || app_user.status != "PROVISIONED");
+            && (features.password_change == "CHANGE"
+                || app_user.status != "PROVISIONED"
+                || app_user.password_state.is_some());
         let password = if sends_password {
             self.escrowed_password(&user.id, ctx.now)
                 .await
@@ -1103,8 +1109,9 @@ impl Provisioning {
             if password.is_none() {
                 e.outcome.result = "SKIPPED".into();
                 e.outcome.reason = Some(
-                    "Roster holds no password for this user: it is pushed when the password is next set".into(),
+                    "Roster holds no password for this user: it is pushed when the user next signs in or the password is next set".into(),
                 );
+                e = e.with_debug("passwordState", PASSWORD_WAITS_FOR_SIGN_IN);
             }
             events.push(e);
         }
@@ -1118,6 +1125,11 @@ impl Provisioning {
         if password.is_some() {
             app_user.password_changed = Some(ctx.now);
         }
+        // A push that should have carried the password but had none leaves the app user
+        // waiting for the user's next sign-in; any other push (with the password, or an app
+        // that no longer syncs passwords) leaves nothing waiting.
+        app_user.password_state =
+            (sends_password && password.is_none()).then(|| PASSWORD_WAITS_FOR_SIGN_IN.to_owned());
         Ok(Step::Pushed {
             app_user: Box::new(app_user),
             events,
@@ -1230,7 +1242,8 @@ impl Provisioning {
     // ---- the password escrow -------------------------------------------------------------------
 
     /// Escrow `password` when an active app syncs passwords, and queue a push of it to every
-    /// app the user is assigned to whose password change mode is CHANGE.
+    /// app the user is assigned to whose password change mode is CHANGE, or whose app user
+    /// still waits for a password.
     pub(crate) async fn capture_password(
         &self,
         user: &User,
@@ -1265,16 +1278,98 @@ impl Provisioning {
         };
         self.store().put_document(&doc, None, &[]).await?;
         let ctx = Ctx::new(Actor::system(), captured);
-        for app in apps
-            .iter()
-            .filter(|a| a.provisioning.password_change == "CHANGE")
-        {
+        for app in &apps {
             if let Some(mut au) = self.find_app_user(&app.id, &user.id).await? {
+                // KEEP_EXISTING leaves a target's password alone, but one pushed without a
+                // password has none to keep.
+                if app.provisioning.password_change != "CHANGE" && au.password_state.is_none() {
+                    continue;
+                }
                 au.sync_state = "SYNCING".into();
                 au.last_updated = captured;
                 self.enqueue_push(&ctx, app, &user.id, Some(&app_user_doc(&au)?), &[])
                     .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// A sign-in proved `password`: escrow it and queue its push to the apps that sync
+    /// passwords and whose app user of `user` still waits for it ([`PASSWORD_WAITS_FOR_SIGN_IN`],
+    /// or [`PASSWORD_CAPTURED`] whose escrow is gone: a dismissed task, an expired escrow).
+    /// A sign-in of a user no app waits for reads the apps and app users and writes nothing.
+    /// This is not a password change: the app user's `passwordChanged` moves only when the push
+    /// sets the password on the target.
+    pub(crate) async fn capture_at_sign_in(
+        &self,
+        user: &User,
+        password: &SecretString,
+    ) -> Result<()> {
+        let mut waiting = Vec::new();
+        let mut escrow_held = None;
+        for app in self.list_apps().await? {
+            if app.status != "ACTIVE" || !app.provisioning.syncs_passwords() {
+                continue;
+            }
+            let Some(au) = self.find_app_user(&app.id, &user.id).await? else {
+                continue;
+            };
+            let waits = match au.password_state.as_deref() {
+                Some(PASSWORD_WAITS_FOR_SIGN_IN) => true,
+                Some(PASSWORD_CAPTURED) => {
+                    if escrow_held.is_none() {
+                        escrow_held =
+                            Some(self.escrowed_password(&user.id, now()).await?.is_some());
+                    }
+                    escrow_held == Some(false)
+                }
+                _ => false,
+            };
+            if waits {
+                waiting.push((app, au));
+            }
+        }
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let captured = now();
+        let sealed = self
+            .inner
+            .keys
+            .key()?
+            .seal(&escrow_purpose(&user.id), password)?;
+        let doc = Document {
+            kind: ESCROW_KIND.into(),
+            id: user.id.clone(),
+            priority: 0,
+            body: json!({
+                "sealed": sealed,
+                "capturedAt": captured,
+                "expiresAt": captured.plus_days(self.inner.settings.escrow_days),
+            }),
+            version: 0,
+            updated: captured,
+        };
+        self.store().put_document(&doc, None, &[]).await?;
+        let ctx = Ctx::new(Actor::system(), captured);
+        for (app, mut au) in waiting {
+            au.password_state = Some(PASSWORD_CAPTURED.to_owned());
+            au.sync_state = "SYNCING".into();
+            au.last_updated = captured;
+            let event = app_event(
+                &ctx,
+                "application.provision.user.capture_password",
+                "Capture user's password at sign-in for password sync",
+                &app,
+            )
+            .with_target(&user.id, "User", Some(user.login()), None)
+            .with_debug("appId", app.id.as_str())
+            .with_debug(
+                "reason",
+                "the user's password predates the app's password sync; the sign-in captured it and its push is queued",
+            );
+            self.enqueue_push(&ctx, &app, &user.id, Some(&app_user_doc(&au)?), &[event])
+                .await?;
         }
         Ok(())
     }

@@ -46,6 +46,6 @@ pub use lifecycle::{DEACTIVATE_USER, REACTIVATE_USER};
 pub use model::{
     import_group_kind, App, AppGroup, AppType, AppUser, AttributeOverride, InboundProvisioning,
     MatchCriteria, ProfileMastering, SourceSettings, UserProvisioning, DEPROVISION_ACTIONS,
-    ON_DEACTIVATE_ACTIONS,
+    ON_DEACTIVATE_ACTIONS, PASSWORD_CAPTURED, PASSWORD_WAITS_FOR_SIGN_IN,
 };
 pub use roster_store::{TaskQuery, TaskRecord};

@@ -356,7 +356,19 @@ pub struct AppUser {
     /// The assigned groups the user is a member of, which keep the assignment.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Where the user's own password stands when the app syncs it but Roster held none at the
+    /// last push (the password predates the sync): [`PASSWORD_WAITS_FOR_SIGN_IN`] until the
+    /// user signs in, then [`PASSWORD_CAPTURED`] until the push with it succeeds. `None` when
+    /// nothing waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_state: Option<String>,
 }
+
+/// [`AppUser::password_state`]: the target user was pushed without a password; the user's next
+/// sign-in captures it.
+pub const PASSWORD_WAITS_FOR_SIGN_IN: &str = "WAITING_FOR_SIGN_IN";
+/// [`AppUser::password_state`]: a sign-in captured the password; its push is queued.
+pub const PASSWORD_CAPTURED: &str = "CAPTURED_AT_SIGN_IN";
 
 fn user_scope() -> String {
     "USER".into()

@@ -3,6 +3,10 @@
 //!
 //! - a password set from a clear value is escrowed for the apps that sync passwords
 //!   ([`Provisioning::capture_password`], in `engine`);
+//! - a password proven by a successful sign-in is escrowed and pushed only to the apps whose
+//!   app user still waits for it (its password predates the sync;
+//!   [`Provisioning::capture_at_sign_in`]); for every other sign-in it reads and writes nothing
+//!   else;
 //! - user changes (created, profile, status, deleted) queue user pushes ([`crate::lifecycle`]);
 //! - membership changes of a group assigned to an app assign or unassign its members
 //!   ([`crate::assignments`]);
@@ -32,6 +36,11 @@ impl DirectoryObserver for ProvisioningObserver {
                 DirectoryChange::PasswordSet { user, password } => {
                     if let Err(e) = engine.capture_password(user, password).await {
                         tracing::warn!(user = %user.id, error = %e, "could not escrow a password for password sync");
+                    }
+                }
+                DirectoryChange::PasswordVerified { user, password } => {
+                    if let Err(e) = engine.capture_at_sign_in(user, password).await {
+                        tracing::warn!(user = %user.id, error = %e, "could not capture a password at sign-in for password sync");
                     }
                 }
                 DirectoryChange::UserCreated { .. }

@@ -212,6 +212,9 @@ pub fn app_user_out(au: &AppUser, base: &str) -> Value {
         "syncState": au.sync_state,
         "lastSync": au.last_sync,
         "passwordChanged": au.password_changed,
+        // WAITING_FOR_SIGN_IN: pushed without a password (it predates the app's password sync),
+        // the user's next sign-in captures it; CAPTURED_AT_SIGN_IN: its push is queued.
+        "passwordState": au.password_state,
         "credentials": { "userName": au.user_name },
         "profile": {},
         "_links": links,
