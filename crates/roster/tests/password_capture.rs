@@ -9,89 +9,8 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::api::Api;
 use support::{all_bytes_under, contains, random_token, Options, Server};
-
-struct Api {
-    url: String,
-    auth: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(server: &Server, token: &str) -> Api {
-        Api {
-            url: server.url.clone(),
-            auth: format!("SSWS {token}"),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .header("Authorization", &self.auth)
-            .header("Accept", "application/json");
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, path, Some(body)).await
-    }
-
-    /// `POST /api/v1/authn`, without the API token (as a browser or an SDK signs in).
-    async fn authn(&self, login: &str, password: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(format!("{}/api/v1/authn", self.url))
-            .json(&json!({ "username": login, "password": password }))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    /// The System Log events of one type.
-    async fn events(&self, event_type: &str) -> Vec<Value> {
-        let (status, logs) = self
-            .get(&format!(
-                "/api/v1/logs?limit=1000&filter=eventType%20eq%20%22{event_type}%22"
-            ))
-            .await;
-        assert_eq!(status, 200, "{logs}");
-        logs.as_array().unwrap().clone()
-    }
-
-    /// Poll the app user until its syncState leaves SYNCING.
-    async fn settled_app_user(&self, app_id: &str, user_id: &str) -> Value {
-        for _ in 0..200 {
-            let (status, au) = self
-                .get(&format!("/api/v1/apps/{app_id}/users/{user_id}"))
-                .await;
-            assert_eq!(status, 200, "{au}");
-            if au["syncState"] != "SYNCING" {
-                return au;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("app user {user_id} still SYNCING after 20s");
-    }
-}
 
 const LOGIN: &str = "erin.early@example.com";
 const PASSWORD: &str = "Mossy-Stone!r0ck42";
@@ -182,7 +101,7 @@ async fn a_sign_in_captures_a_password_that_predates_the_sync() {
     let (status, authn) = hub_api.authn(LOGIN, PASSWORD).await;
     assert_eq!(status, 401, "{authn}");
     let skipped = spoke_api
-        .events("application.provision.user.push_password")
+        .events_of_type("application.provision.user.push_password")
         .await;
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert_eq!(skipped[0]["outcome"]["result"], "SKIPPED", "{skipped:?}");
@@ -198,7 +117,7 @@ async fn a_sign_in_captures_a_password_that_predates_the_sync() {
     let (status, authn) = spoke_api.authn(LOGIN, "Not-The-Password1").await;
     assert_eq!(status, 401, "{authn}");
     assert!(spoke_api
-        .events("application.provision.user.capture_password")
+        .events_of_type("application.provision.user.capture_password")
         .await
         .is_empty());
 
@@ -226,7 +145,7 @@ async fn a_sign_in_captures_a_password_that_predates_the_sync() {
 
     // The System Log says the sign-in captured it, without the password.
     let captured = spoke_api
-        .events("application.provision.user.capture_password")
+        .events_of_type("application.provision.user.capture_password")
         .await;
     assert_eq!(captured.len(), 1, "{captured:?}");
     let text = captured[0].to_string();
@@ -234,7 +153,7 @@ async fn a_sign_in_captures_a_password_that_predates_the_sync() {
     assert!(text.contains(&user_id), "{text}");
     assert!(text.contains(&app_id), "{text}");
     let pushed = spoke_api
-        .events("application.provision.user.push_password")
+        .events_of_type("application.provision.user.push_password")
         .await;
     assert_eq!(pushed.len(), 2, "{pushed:?}");
     assert!(
@@ -246,13 +165,13 @@ async fn a_sign_in_captures_a_password_that_predates_the_sync() {
     let (_, user) = spoke_api.get(&format!("/api/v1/users/{user_id}")).await;
     assert_eq!(user["passwordChanged"], password_changed, "{user}");
     assert!(spoke_api
-        .events("user.account.update_password")
+        .events_of_type("user.account.update_password")
         .await
         .is_empty());
 
     // A second sign-in of a user whose password already synced queues nothing.
     let pushes = spoke_api
-        .events("application.provision.user.push")
+        .events_of_type("application.provision.user.push")
         .await
         .len();
     let (status, authn) = spoke_api.authn(LOGIN, PASSWORD).await;
@@ -263,21 +182,21 @@ async fn a_sign_in_captures_a_password_that_predates_the_sync() {
     assert!(au["passwordState"].is_null(), "{au}");
     assert_eq!(
         spoke_api
-            .events("application.provision.user.capture_password")
+            .events_of_type("application.provision.user.capture_password")
             .await
             .len(),
         1
     );
     assert_eq!(
         spoke_api
-            .events("application.provision.user.push_password")
+            .events_of_type("application.provision.user.push_password")
             .await
             .len(),
         2
     );
     assert_eq!(
         spoke_api
-            .events("application.provision.user.push")
+            .events_of_type("application.provision.user.push")
             .await
             .len(),
         pushes

@@ -7,53 +7,9 @@
 
 mod support;
 
-use std::time::Duration;
-
-use serde_json::{json, Value};
+use serde_json::json;
+use support::api::Api;
 use support::{random_token, Options, Server};
-
-async fn call(
-    server: &Server,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{}{path}", server.url))
-        .header("Authorization", format!("SSWS {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(server: &Server, token: &str, path: &str, body: Value) -> (u16, Value) {
-    call(server, token, reqwest::Method::POST, path, Some(body)).await
-}
-
-async fn get(server: &Server, token: &str, path: &str) -> (u16, Value) {
-    call(server, token, reqwest::Method::GET, path, None).await
-}
-
-/// Wait until the app user leaves SYNCING and return it.
-async fn settled(server: &Server, token: &str, app_id: &str, user_id: &str) -> Value {
-    for _ in 0..300 {
-        let (_, au) = get(
-            server,
-            token,
-            &format!("/api/v1/apps/{app_id}/users/{user_id}"),
-        )
-        .await;
-        if au["syncState"] != "SYNCING" {
-            return au;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("still SYNCING");
-}
 
 #[tokio::test]
 async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
@@ -67,43 +23,39 @@ async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
         bootstrap_token: Some(spoke_token.clone()),
         ..Options::default()
     });
+    let hub_api = Api::new(&hub, &hub_token);
+    let spoke_api = Api::new(&spoke, &spoke_token);
     let connection_token = hub.create_token("spoke-connection", "SUPER_ADMIN");
 
-    let (status, app) = post(
-        &spoke,
-        &spoke_token,
-        "/api/v1/apps",
+    let (status, app) = spoke_api.post("/api/v1/apps",
         json!({"name": "okta_org2org", "label": "Hub", "settings": {"app": {"baseUrl": hub.url}}}),
     )
     .await;
     assert_eq!(status, 200, "{app}");
     let app_id = app["id"].as_str().unwrap().to_owned();
-    let (status, conn) = post(
-        &spoke,
-        &spoke_token,
-        &format!("/api/v1/apps/{app_id}/connections/default?activate=TRUE"),
-        json!({"profile": {"authScheme": "TOKEN", "token": connection_token}}),
-    )
-    .await;
+    let (status, conn) = spoke_api
+        .post(
+            &format!("/api/v1/apps/{app_id}/connections/default?activate=TRUE"),
+            json!({"profile": {"authScheme": "TOKEN", "token": connection_token}}),
+        )
+        .await;
     assert_eq!(status, 200, "{conn}");
-    let (status, feature) = call(
-        &spoke,
-        &spoke_token,
-        reqwest::Method::PUT,
-        &format!("/api/v1/apps/{app_id}/features/USER_PROVISIONING"),
-        Some(json!({"create": {"lifecycleCreate": {"status": "ENABLED"}},
+    let (status, feature) = spoke_api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/apps/{app_id}/features/USER_PROVISIONING"),
+            Some(json!({"create": {"lifecycleCreate": {"status": "ENABLED"}},
                     "update": {"profile": {"status": "ENABLED"}}})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 200, "{feature}");
-    let (status, ann) = post(
-        &spoke,
-        &spoke_token,
-        "/api/v1/users?activate=true",
-        json!({"profile": {"login": "ann@example.com", "email": "ann@example.com",
+    let (status, ann) = spoke_api
+        .post(
+            "/api/v1/users?activate=true",
+            json!({"profile": {"login": "ann@example.com", "email": "ann@example.com",
                             "firstName": "Ann", "lastName": "Lee"}}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 200, "{ann}");
     let ann_id = ann["id"].as_str().unwrap().to_owned();
 
@@ -113,34 +65,26 @@ async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
         {"sourcePath": "$.profile.login", "targetPath": "$.profile.login"},
         {"sourcePath": "$.profile.firstName", "targetPath": "$.profile.nickName"}
     ]}});
-    let (status, preview) = post(
-        &spoke,
-        &spoke_token,
-        &preview_path,
-        json!({"userIds": [ann_id], "transformation": unsaved}),
-    )
-    .await;
+    let (status, preview) = spoke_api
+        .post(
+            &preview_path,
+            json!({"userIds": [ann_id], "transformation": unsaved}),
+        )
+        .await;
     assert_eq!(status, 200, "{preview}");
     assert_eq!(preview["transformation"], "CUSTOM", "{preview}");
     assert_eq!(preview["transformationSource"], "REQUEST", "{preview}");
     let payload = &preview["users"][0]["payload"];
     assert_eq!(payload["profile"]["nickName"], "Ann", "{preview}");
     assert!(payload["profile"].get("lastName").is_none(), "{preview}");
-    let (status, _) = get(
-        &spoke,
-        &spoke_token,
-        &format!("/api/v1/apps/{app_id}/transformations"),
-    )
-    .await;
+    let (status, _) = spoke_api
+        .get(&format!("/api/v1/apps/{app_id}/transformations"))
+        .await;
     assert_eq!(status, 404, "a previewed document is not saved");
     // Without one, the saved (here: built-in) mapping is previewed.
-    let (status, preview) = post(
-        &spoke,
-        &spoke_token,
-        &preview_path,
-        json!({"userIds": [ann_id]}),
-    )
-    .await;
+    let (status, preview) = spoke_api
+        .post(&preview_path, json!({"userIds": [ann_id]}))
+        .await;
     assert_eq!(status, 200, "{preview}");
     assert_eq!(preview["transformation"], "DEFAULT", "{preview}");
     assert_eq!(preview["transformationSource"], "SAVED", "{preview}");
@@ -149,17 +93,16 @@ async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
         "{preview}"
     );
     // An invalid document is refused as a save refuses it: every problem by mapping and key.
-    let (status, err) = post(
-        &spoke,
-        &spoke_token,
-        &preview_path,
-        json!({"userIds": [ann_id], "transformation": {"user": {"mappings": [
-            {"sourcePath": "$.profile.login", "targetPath": "$.profile.login"},
-            {"sourcePath": "$.profile.firstName", "targetPath": "$.profile.nickName",
-             "functions": [{"type": "concatStrin"}]}
-        ]}}}),
-    )
-    .await;
+    let (status, err) = spoke_api
+        .post(
+            &preview_path,
+            json!({"userIds": [ann_id], "transformation": {"user": {"mappings": [
+                {"sourcePath": "$.profile.login", "targetPath": "$.profile.login"},
+                {"sourcePath": "$.profile.firstName", "targetPath": "$.profile.nickName",
+                 "functions": [{"type": "concatStrin"}]}
+            ]}}}),
+        )
+        .await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["errorSummary"], "Api validation failed: transformation");
     assert!(
@@ -170,55 +113,52 @@ async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
             .any(|c| c["location"] == "user.mappings[1].functions[0].type"),
         "{err}"
     );
-    let (status, err) = post(
-        &spoke,
-        &spoke_token,
-        &preview_path,
-        json!({"userIds": [ann_id], "transformation": "not a document"}),
-    )
-    .await;
+    let (status, err) = spoke_api
+        .post(
+            &preview_path,
+            json!({"userIds": [ann_id], "transformation": "not a document"}),
+        )
+        .await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["errorCauses"][0]["location"], "transformation", "{err}");
 
     // 2. The saved connection tests OK.
     let test_path = format!("/api/v1/apps/{app_id}/connections/default/test");
-    let (status, ok) = post(&spoke, &spoke_token, &test_path, json!({})).await;
+    let (status, ok) = spoke_api.post(&test_path, json!({})).await;
     assert_eq!(status, 200, "{ok}");
     assert_eq!(ok, json!({"status": "OK"}));
 
     // 3. Provision now: refused for a user not assigned; an assigned user is pushed again.
     let provision_path = format!("/api/v1/apps/{app_id}/users/{ann_id}/lifecycle/provision");
-    let (status, err) = post(&spoke, &spoke_token, &provision_path, json!({})).await;
+    let (status, err) = spoke_api.post(&provision_path, json!({})).await;
     assert_eq!(status, 400, "{err}");
     assert!(err.to_string().contains("not assigned"), "{err}");
-    let (status, au) = post(
-        &spoke,
-        &spoke_token,
-        &format!("/api/v1/apps/{app_id}/users"),
-        json!({"id": ann_id, "scope": "USER"}),
-    )
-    .await;
+    let (status, au) = spoke_api
+        .post(
+            &format!("/api/v1/apps/{app_id}/users"),
+            json!({"id": ann_id, "scope": "USER"}),
+        )
+        .await;
     assert_eq!(status, 200, "{au}");
-    let au = settled(&spoke, &spoke_token, &app_id, &ann_id).await;
+    let au = spoke_api.settled_app_user(&app_id, &ann_id).await;
     assert_eq!(au["syncState"], "SYNCHRONIZED", "{au}");
     let hub_id = au["externalId"].as_str().unwrap().to_owned();
     // Someone changes Ann on the hub; provisioning her now writes Roster's profile back.
-    let (status, changed) = post(
-        &hub,
-        &hub_token,
-        &format!("/api/v1/users/{hub_id}"),
-        json!({"profile": {"firstName": "Changed"}}),
-    )
-    .await;
+    let (status, changed) = hub_api
+        .post(
+            &format!("/api/v1/users/{hub_id}"),
+            json!({"profile": {"firstName": "Changed"}}),
+        )
+        .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["profile"]["firstName"], "Changed");
-    let (status, queued) = post(&spoke, &spoke_token, &provision_path, json!({})).await;
+    let (status, queued) = spoke_api.post(&provision_path, json!({})).await;
     assert_eq!(status, 200, "{queued}");
     assert_eq!(queued["syncState"], "SYNCING", "{queued}");
-    let au = settled(&spoke, &spoke_token, &app_id, &ann_id).await;
+    let au = spoke_api.settled_app_user(&app_id, &ann_id).await;
     assert_eq!(au["syncState"], "SYNCHRONIZED", "{au}");
     assert_eq!(au["externalId"], hub_id.as_str(), "linked, not duplicated");
-    let (status, on_hub) = get(&hub, &hub_token, &format!("/api/v1/users/{hub_id}")).await;
+    let (status, on_hub) = hub_api.get(&format!("/api/v1/users/{hub_id}")).await;
     assert_eq!(status, 200, "{on_hub}");
     assert_eq!(on_hub["profile"]["firstName"], "Ann", "{on_hub}");
 
@@ -233,7 +173,7 @@ async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
         .status()
         .as_u16();
     assert!(revoke == 204 || revoke == 200, "revoke: {revoke}");
-    let (status, err) = post(&spoke, &spoke_token, &test_path, json!({})).await;
+    let (status, err) = spoke_api.post(&test_path, json!({})).await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["errorCode"], "E0000001", "{err}");
     assert!(
@@ -241,12 +181,9 @@ async fn preview_unsaved_test_connection_and_provision_now_over_the_api() {
         "{err}"
     );
     assert!(!err.to_string().contains(&connection_token), "{err}");
-    let (status, conn) = get(
-        &spoke,
-        &spoke_token,
-        &format!("/api/v1/apps/{app_id}/connections/default"),
-    )
-    .await;
+    let (status, conn) = spoke_api
+        .get(&format!("/api/v1/apps/{app_id}/connections/default"))
+        .await;
     assert_eq!(status, 200, "{conn}");
     assert_eq!(conn["status"], "ENABLED", "{conn}");
     assert!(!spoke.stderr().contains(&connection_token));

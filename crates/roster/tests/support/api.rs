@@ -156,6 +156,34 @@ impl Api {
         .await
     }
 
+    /// `POST /api/v1/authn`, without the API token (as a browser or an SDK signs in).
+    pub async fn authn(&self, login: &str, password: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/authn", self.url))
+            .json(&json!({ "username": login, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Poll the app user until its syncState leaves SYNCING (20 s at most).
+    pub async fn settled_app_user(&self, app_id: &str, user_id: &str) -> Value {
+        self.until(
+            &format!("/api/v1/apps/{app_id}/users/{user_id}"),
+            "the app user to leave SYNCING",
+            |au| au["syncState"] != "SYNCING",
+        )
+        .await
+    }
+
+    /// The System Log events of one type.
+    pub async fn events_of_type(&self, event_type: &str) -> Vec<Value> {
+        self.events(&format!("eventType eq \"{event_type}\"")).await
+    }
+
     /// Every System Log event matching `filter`.
     pub async fn events(&self, filter: &str) -> Vec<Value> {
         let (status, v) = self
