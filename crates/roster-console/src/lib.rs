@@ -74,6 +74,17 @@ async fn security_headers(
     if let Ok(v) = HeaderValue::from_str(&format!("app;dur={took:.2}")) {
         headers.insert("server-timing", v);
     }
+    page_headers(headers, "same-origin", !is_asset);
+    response
+}
+
+/// The headers every page carries: a Content-Security-Policy without inline scripts or styles and
+/// without framing, `referrer` as the Referrer-Policy, no sniffing, and (`no_store`) no caching.
+pub(crate) fn page_headers(
+    headers: &mut axum::http::HeaderMap,
+    referrer: &'static str,
+    no_store: bool,
+) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -81,17 +92,13 @@ async fn security_headers(
              connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !is_asset {
+    if no_store {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
 }

@@ -37,6 +37,17 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value for the console: `HttpOnly`, `SameSite=Lax`, path `/admin`, and
 /// `Secure` when the server's public URL is https.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    set_cookie_at(state, "/admin", name, value, max_age)
+}
+
+/// A `Set-Cookie` value scoped to `path` (the console's is `/admin`, the end-user pages' `/`).
+pub fn set_cookie_at(
+    state: &AppState,
+    path: &str,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let secure = if state.config.public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -46,7 +57,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/admin; HttpOnly; SameSite=Lax{secure}{age}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax{secure}{age}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Path=/admin"))
 }
@@ -140,13 +151,10 @@ pub fn display_name(user: &roster_core::User) -> String {
     }
 }
 
-fn client_of(parts: &Parts) -> Client {
-    let ip_address = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
-    let user_agent = parts
-        .headers
+/// Where a request came from, for the System Log's `client`: the peer's address, when known,
+/// and the user agent.
+pub fn client_from(headers: &HeaderMap, ip_address: Option<String>) -> Client {
+    let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| serde_json::json!({ "rawUserAgent": ua }));
@@ -154,6 +162,18 @@ fn client_of(parts: &Parts) -> Client {
         ip_address,
         user_agent,
     }
+}
+
+/// The peer's address of a request, as the server's listener recorded it.
+pub fn peer_ip(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}
+
+fn client_of(parts: &Parts) -> Client {
+    client_from(&parts.headers, peer_ip(parts))
 }
 
 /// The session's absence: a page request goes to the sign-in page and comes back afterwards;

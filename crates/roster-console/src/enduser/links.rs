@@ -18,8 +18,7 @@ use secrecy::SecretString;
 
 use super::login::not_the_same;
 use super::{
-    clear_cookie, client_of, failure, message, random_csrf, render, set_cookie, user_error,
-    FORM_CSRF_COOKIE,
+    clear_cookie, failure, message, random_csrf, render, set_cookie, user_error, FORM_CSRF_COOKIE,
 };
 use crate::error::ErrorView;
 use crate::session::{cookie, csrf_matches, Fields};
@@ -197,7 +196,7 @@ pub async fn submit(
     }
     let password = SecretString::from(fields.get("newPassword").unwrap_or("").to_owned());
     let mut ctx = Ctx::new(Actor::system(), state.now());
-    ctx.client = client_of(&headers, None);
+    ctx.client = crate::session::client_from(&headers, None);
     match state.directory.redeem_link(&ctx, &token, &password).await {
         Ok(_) => {
             let mut response = message(

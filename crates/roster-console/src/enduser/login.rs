@@ -11,8 +11,8 @@ use roster_server::AppState;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
-    clear_cookie, client_of, csrf_refused, failure, random_csrf, render, session_of, set_cookie,
-    user_ctx, user_error, EndUser, CHANGE_COOKIE, FORM_CSRF_COOKIE, SESSION_COOKIE,
+    clear_cookie, csrf_refused, failure, random_csrf, render, session_of, set_cookie, user_ctx,
+    user_error, EndUser, CHANGE_COOKIE, FORM_CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::error::ErrorView;
 use crate::session::{cookie, csrf_matches, Fields};
@@ -87,7 +87,7 @@ pub async fn submit(
     }
     let password = SecretString::from(fields.get("password").unwrap_or("").to_owned());
     let mut ctx = Ctx::new(Actor::system(), state.now());
-    ctx.client = client_of(&headers, connect.map(|c| (c.0).0.ip().to_string()));
+    ctx.client = crate::session::client_from(&headers, connect.map(|c| (c.0).0.ip().to_string()));
     ctx.actor = Actor {
         id: "unknown".into(),
         kind: "User".into(),
@@ -239,7 +239,7 @@ pub async fn expired_submit(
     }
     let old = SecretString::from(fields.get("oldPassword").unwrap_or("").to_owned());
     let new = SecretString::from(fields.get("newPassword").unwrap_or("").to_owned());
-    let ctx = user_ctx(&state, &s.user, client_of(&headers, None));
+    let ctx = user_ctx(&state, &s.user, crate::session::client_from(&headers, None));
     match state
         .directory
         .change_expired_password(&ctx, &s, &old, &new)

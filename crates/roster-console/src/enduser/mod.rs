@@ -14,7 +14,7 @@ mod login;
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -60,42 +60,13 @@ async fn headers(
     next: middleware::Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    crate::page_headers(response.headers_mut(), "no-referrer", true);
     response
 }
 
-/// A `Set-Cookie` value for the end-user pages: path `/`, `HttpOnly`, `SameSite=Lax`, and
-/// `Secure` when the server's public URL is https.
+/// A `Set-Cookie` value for the end-user pages: path `/`, otherwise as the console's.
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.config.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let age = max_age
-        .map(|s| format!("; Max-Age={s}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Path=/"))
+    crate::session::set_cookie_at(state, "/", name, value, max_age)
 }
 
 fn clear_cookie(state: &AppState, name: &str) -> HeaderValue {
@@ -197,23 +168,6 @@ fn user_error(err: &ApiError) -> crate::error::ErrorView {
     view
 }
 
-fn client_of(headers: &HeaderMap, parts_ip: Option<String>) -> Client {
-    Client {
-        ip_address: parts_ip,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| serde_json::json!({ "rawUserAgent": ua })),
-    }
-}
-
-fn ip_of(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-}
-
 /// The change context of a request made by `user` for themself.
 fn user_ctx(state: &AppState, user: &roster_core::User, client: Client) -> Ctx {
     let mut ctx = Ctx::new(
@@ -264,7 +218,7 @@ impl FromRequestParts<AppState> for EndUser {
         match session_of(state, &parts.headers, SESSION_COOKIE, SessionAudience::User).await {
             Ok(Some(session)) => Ok(EndUser {
                 session,
-                client: client_of(&parts.headers, ip_of(parts)),
+                client: crate::session::client_from(&parts.headers, crate::session::peer_ip(parts)),
             }),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(failure(e)),

@@ -79,16 +79,6 @@ pub async fn form(
     login_page(&state, StatusCode::OK, &next, "", message)
 }
 
-fn client(headers: &HeaderMap, addr: Option<std::net::SocketAddr>) -> roster_core::event::Client {
-    roster_core::event::Client {
-        ip_address: addr.map(|a| a.ip().to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| serde_json::json!({ "rawUserAgent": ua })),
-    }
-}
-
 /// `POST /admin/login`: the same check as `/api/v1/authn`, then the admin role.
 pub async fn submit(
     State(state): State<AppState>,
@@ -122,7 +112,7 @@ pub async fn submit(
         );
     }
     let mut ctx = Ctx::new(Actor::system(), state.now());
-    ctx.client = client(&headers, connect.map(|c| (c.0).0));
+    ctx.client = session::client_from(&headers, connect.map(|c| (c.0).0.ip().to_string()));
     ctx.actor = Actor {
         id: "unknown".into(),
         kind: "User".into(),
@@ -308,7 +298,7 @@ pub async fn expired_submit(
             },
             state.now(),
         );
-        ctx.client = client(&headers, None);
+        ctx.client = session::client_from(&headers, None);
         ctx
     };
     match state
