@@ -1259,24 +1259,7 @@ impl Provisioning {
             return Ok(());
         }
         let captured = user.last_updated;
-        let sealed = self
-            .inner
-            .keys
-            .key()?
-            .seal(&escrow_purpose(&user.id), password)?;
-        let doc = Document {
-            kind: ESCROW_KIND.into(),
-            id: user.id.clone(),
-            priority: 0,
-            body: json!({
-                "sealed": sealed,
-                "capturedAt": captured,
-                "expiresAt": captured.plus_days(self.inner.settings.escrow_days),
-            }),
-            version: 0,
-            updated: captured,
-        };
-        self.store().put_document(&doc, None, &[]).await?;
+        self.store_escrow(&user.id, password, captured).await?;
         let ctx = Ctx::new(Actor::system(), captured);
         for app in &apps {
             if let Some(mut au) = self.find_app_user(&app.id, &user.id).await? {
@@ -1333,24 +1316,7 @@ impl Provisioning {
             return Ok(());
         }
         let captured = now();
-        let sealed = self
-            .inner
-            .keys
-            .key()?
-            .seal(&escrow_purpose(&user.id), password)?;
-        let doc = Document {
-            kind: ESCROW_KIND.into(),
-            id: user.id.clone(),
-            priority: 0,
-            body: json!({
-                "sealed": sealed,
-                "capturedAt": captured,
-                "expiresAt": captured.plus_days(self.inner.settings.escrow_days),
-            }),
-            version: 0,
-            updated: captured,
-        };
-        self.store().put_document(&doc, None, &[]).await?;
+        self.store_escrow(&user.id, password, captured).await?;
         let ctx = Ctx::new(Actor::system(), captured);
         for (app, mut au) in waiting {
             au.password_state = Some(PASSWORD_CAPTURED.to_owned());
@@ -1371,6 +1337,35 @@ impl Provisioning {
             self.enqueue_push(&ctx, &app, &user.id, Some(&app_user_doc(&au)?), &[event])
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Seal `password` into the user's escrow document (replacing any), captured at `captured`
+    /// and kept for the configured number of days.
+    async fn store_escrow(
+        &self,
+        user_id: &str,
+        password: &SecretString,
+        captured: Timestamp,
+    ) -> Result<()> {
+        let sealed = self
+            .inner
+            .keys
+            .key()?
+            .seal(&escrow_purpose(user_id), password)?;
+        let doc = Document {
+            kind: ESCROW_KIND.into(),
+            id: user_id.to_owned(),
+            priority: 0,
+            body: json!({
+                "sealed": sealed,
+                "capturedAt": captured,
+                "expiresAt": captured.plus_days(self.inner.settings.escrow_days),
+            }),
+            version: 0,
+            updated: captured,
+        };
+        self.store().put_document(&doc, None, &[]).await?;
         Ok(())
     }
 
