@@ -36,6 +36,8 @@ struct DashboardPage {
     chrome: Chrome,
     tasks: Vec<AppTasks>,
     open_total: usize,
+    /// More open tasks than the dashboard reads (it reads the first 1,000).
+    open_more: bool,
     failures: Vec<LogEvent>,
     imports: Vec<RunningImport>,
     statuses: Vec<(String, i64)>,
@@ -53,6 +55,7 @@ pub async fn show(
     let mut tasks = Vec::new();
     let mut imports = Vec::new();
     let mut open_total = 0;
+    let mut open_more = false;
     if let Some(engine) = &state.provisioning {
         let apps = engine.list_apps().await?;
         let labels: BTreeMap<String, String> = apps
@@ -67,6 +70,7 @@ pub async fn show(
             })
             .await?;
         open_total = open.items.len();
+        open_more = open.next_after.is_some();
         let mut by_app: BTreeMap<String, usize> = BTreeMap::new();
         for t in &open.items {
             *by_app.entry(t.app_id.clone()).or_default() += 1;
@@ -114,6 +118,7 @@ pub async fn show(
             chrome,
             tasks,
             open_total,
+            open_more,
             failures,
             imports,
             statuses,
