@@ -126,6 +126,8 @@ pub(crate) struct Inner {
     /// reads the stored document and parses it again only when it changed.
     pub(crate) transformations:
         std::sync::Mutex<std::collections::HashMap<String, Arc<roster_transform::Transformation>>>,
+    /// Mail settings (`crate::mail`), installed once at start-up.
+    pub(crate) mail: std::sync::OnceLock<Arc<crate::mail::MailConfig>>,
 }
 
 pub(crate) type Result<T, E = ProvisioningError> = std::result::Result<T, E>;
@@ -175,6 +177,7 @@ impl Provisioning {
                 wake: Notify::new(),
                 settings,
                 transformations: Default::default(),
+                mail: Default::default(),
             }),
         }
     }
@@ -829,6 +832,9 @@ impl Provisioning {
         let ctx = Ctx::new(Actor::system(), now);
         if job.operation == crate::group_push::PUSH_GROUP {
             return self.run_group_push(&ctx, &job).await.map(Some);
+        }
+        if job.operation == crate::mail::SEND_EMAIL {
+            return self.run_mail(&ctx, &job).await.map(Some);
         }
         let outcome = match self.execute(&ctx, &job).await {
             Ok(Step::Skipped(reason)) => {

@@ -28,6 +28,7 @@ pub mod error;
 pub mod group_push;
 mod http;
 mod lifecycle;
+pub mod mail;
 pub mod model;
 mod observer;
 pub mod org2org;
@@ -48,4 +49,5 @@ pub use model::{
     MatchCriteria, ProfileMastering, SourceSettings, UserProvisioning, DEPROVISION_ACTIONS,
     ON_DEACTIVATE_ACTIONS, PASSWORD_CAPTURED, PASSWORD_WAITS_FOR_SIGN_IN,
 };
+pub use mail::{MailConfig, MAIL_QUEUE, SEND_EMAIL};
 pub use roster_store::{TaskQuery, TaskRecord};
