@@ -7,8 +7,10 @@
 # and system packages, from Debian's apt (as root, or with sudo):
 #   slapd, ldap-utils  OpenLDAP: the tests start private slapd servers (never the system one)
 #   chromium           the browser of the console tests (playwright-core never downloads one)
+#   python3-aiosmtpd   the real SMTP server of the mail tests (crates/roster/tests/smtp_sink.py,
+#                      run with /usr/bin/python3)
 # Prints the `export` lines the tests read (ROSTER_TEST_PYTHON, ROSTER_TEST_NODE_MODULES,
-# ROSTER_TEST_REQUIRE_SLAPD, ROSTER_TEST_CHROMIUM).
+# ROSTER_TEST_REQUIRE_SLAPD, ROSTER_TEST_CHROMIUM, ROSTER_TEST_SMTP_PYTHON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -37,17 +39,20 @@ fi
 # OpenLDAP for crates/roster-sources' tests (tests/support/slapd.rs). Checking for the programs
 # keeps a second run instant; Debian puts slapd in /usr/sbin, which may not be on PATH.
 # Chromium for the console's browser tests (crates/roster/tests/console_browser.rs).
+# aiosmtpd for the mail tests (crates/roster/tests/email.rs).
 if [[ ! -x /usr/sbin/slapd || ! -x /usr/sbin/slapadd ]] || ! command -v ldapadd >/dev/null \
-  || [[ ! -x /usr/bin/chromium ]]; then
-  echo "installing slapd, ldap-utils and chromium from Debian's packages" >&2
+  || [[ ! -x /usr/bin/chromium ]] || ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "installing slapd, ldap-utils, chromium and python3-aiosmtpd from Debian's packages" >&2
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends slapd ldap-utils openssl chromium fonts-dejavu-core >&2
+    apt-get install -y -qq --no-install-recommends slapd ldap-utils openssl chromium fonts-dejavu-core \
+      python3-aiosmtpd >&2
 fi
 
 echo "export ROSTER_TEST_PYTHON=$venv/bin/python"
 echo "export ROSTER_TEST_NODE_MODULES=$node_dir/node_modules"
 echo "export ROSTER_TEST_REQUIRE_SLAPD=1"
 echo "export ROSTER_TEST_CHROMIUM=/usr/bin/chromium"
+echo "export ROSTER_TEST_SMTP_PYTHON=/usr/bin/python3"

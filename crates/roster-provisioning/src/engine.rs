@@ -781,7 +781,10 @@ impl Provisioning {
 
     /// Retry every OPEN task of an app (Okta's "Retry selected" over the whole list).
     pub async fn retry_app_tasks(&self, ctx: &Ctx, app_id: &str) -> Result<Vec<TaskRecord>> {
-        self.get_app(app_id).await?;
+        // Mail's tasks have the queue's name for an app (`email`), not an app.
+        if app_id != crate::mail::MAIL_QUEUE {
+            self.get_app(app_id).await?;
+        }
         let mut retried = Vec::new();
         let mut after = None;
         loop {

@@ -311,12 +311,17 @@ impl Provisioning {
             ));
         };
         let Some(config) = self.inner.mail.get() else {
-            return Err(MailFailure::permanent(
-                "email.not_configured",
-                "no mail server is configured on the server that ran the job".into(),
-                "the server's worker has no ROSTER_SMTP_URL / ROSTER_EMAIL_FROM",
-                "set ROSTER_SMTP_URL and ROSTER_EMAIL_FROM on every server that runs workers, restart it, then retry the task",
-            ));
+            // Retried: a server that is starting has not installed its settings yet, and
+            // another server sharing the queue may have them.
+            return Err(MailFailure {
+                retryable: true,
+                ..MailFailure::permanent(
+                    "email.not_configured",
+                    "no mail server is configured on the server that ran the job".into(),
+                    "the server's worker has no ROSTER_SMTP_URL / ROSTER_EMAIL_FROM",
+                    "set ROSTER_SMTP_URL and ROSTER_EMAIL_FROM on every server that runs workers, restart it, then retry the task",
+                )
+            });
         };
         let mut vars = Vars::new();
         for key in ["firstName", "lastName", "login", "email"] {

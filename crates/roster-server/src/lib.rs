@@ -189,6 +189,10 @@ pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
         ));
     let public = Router::new()
         .route("/api/v1/authn", post(okta::authn::authn))
+        .route(
+            "/api/v1/authn/recovery/password",
+            post(okta::authn::recovery_password),
+        )
         .route("/api/v1/openapi.json", get(openapi::openapi_json));
     Router::new()
         .route("/health", get(health))

@@ -196,6 +196,26 @@ pub struct ForgotPasswordResult {
     pub reset_password_url: Option<String>,
 }
 
+/// `POST /api/v1/authn/recovery/password`.
+#[derive(ToSchema, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryRequest {
+    #[schema(min_length = 1)]
+    pub username: String,
+    /// `EMAIL` (the default; the only factor Roster recovers with).
+    pub factor_type: Option<String>,
+}
+
+/// The recovery transaction: `RECOVERY_CHALLENGE`, waiting for the emailed link.
+#[derive(ToSchema, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryTransaction {
+    pub status: String,
+    pub factor_result: String,
+    pub factor_type: String,
+    pub recovery_type: String,
+}
+
 /// `POST /api/v1/authn`.
 #[derive(ToSchema, serde::Serialize)]
 pub struct AuthnRequest {
@@ -305,6 +325,7 @@ impl Modify for Security {
         crate::okta::tokens::get,
         crate::okta::tokens::revoke,
         crate::okta::authn::authn,
+        crate::okta::authn::recovery_password,
         openapi_json
     ),
     components(schemas(ErrorSchema, ErrorCauseSchema, JsonObject, Link)),

@@ -7,6 +7,7 @@ mod admin_cli;
 mod bench;
 mod cli;
 mod import_cli;
+mod mail;
 mod provisioning;
 
 use std::io::Write;
@@ -112,7 +113,11 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<()> {
         config.rate_limit_per_minute = limit;
     }
     let state = AppState::new(store.clone(), config);
+    let mail = mail::configure(&args, &public_url)?;
     let state = provisioning::attach(state, &args.db)?;
+    if let (Some(engine), Some(mail)) = (&state.provisioning, mail) {
+        engine.set_mail(mail);
+    }
     state
         .directory
         .ensure_defaults(Clock::System.now())

@@ -143,6 +143,17 @@ pub async fn change_password(
         .await
     {
         Ok(session) => {
+            let notice = roster_server::okta::mail::queue(
+                &state,
+                &ctx,
+                &user.session.user,
+                roster_server::okta::mail::TemplateName::PasswordChanged,
+                None,
+            )
+            .await;
+            if let Err(e) = notice {
+                tracing::warn!(error = %e.summary, "the password-changed email could not be queued");
+            }
             let mut response = Redirect::to("/app?changed=1").into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,

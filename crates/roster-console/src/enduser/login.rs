@@ -245,7 +245,18 @@ pub async fn expired_submit(
         .change_expired_password(&ctx, &s, &old, &new)
         .await
     {
-        Ok(_) => {
+        Ok(user) => {
+            let notice = roster_server::okta::mail::queue(
+                &state,
+                &ctx,
+                &user,
+                roster_server::okta::mail::TemplateName::PasswordChanged,
+                None,
+            )
+            .await;
+            if let Err(e) = notice {
+                tracing::warn!(error = %e.summary, "the password-changed email could not be queued");
+            }
             let mut response = login_page(
                 &state,
                 StatusCode::OK,

@@ -1,5 +1,5 @@
 //! The end-user pages: `/login`, `/app` (the signed-in user's own page) and the pages behind
-//! one-time links (`/reset_password/{token}`, `/welcome/{token}`).
+//! one-time links (`/reset_password/{token}`, `/welcome/{token}`), and `/forgot-password`.
 //!
 //! They share the console's web stack (askama templates, `assets/console.css`, the CSRF helpers
 //! of [`crate::session`]) but not its session: an end user holds a `roster_session` cookie
@@ -8,6 +8,7 @@
 //! `Referrer-Policy: no-referrer` (a link's token is in the URL) and `Cache-Control: no-store`.
 
 mod app;
+mod forgot;
 mod links;
 mod login;
 
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(links::form).post(links::submit),
         )
         .route("/welcome/{token}", get(links::form).post(links::submit))
+        .route("/forgot-password", get(forgot::form).post(forgot::submit))
         .layer(middleware::from_fn_with_state(state, headers))
 }
 

@@ -58,10 +58,14 @@ pub async fn show(
     let mut open_more = false;
     if let Some(engine) = &state.provisioning {
         let apps = engine.list_apps().await?;
-        let labels: BTreeMap<String, String> = apps
+        let mut labels: BTreeMap<String, String> = apps
             .iter()
             .map(|a| (a.id.clone(), a.label.clone()))
             .collect();
+        labels.insert(
+            roster_provisioning::MAIL_QUEUE.into(),
+            super::tasks::MAIL_LABEL.into(),
+        );
         let open = engine
             .list_tasks(&roster_provisioning::TaskQuery {
                 status: Some("OPEN".into()),

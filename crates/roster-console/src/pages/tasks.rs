@@ -171,7 +171,15 @@ impl TaskView {
     pub fn retrying(&self) -> bool {
         self.status == "RETRYING"
     }
+
+    /// Whether the task belongs to an application (a mail's task does not).
+    pub fn has_app(&self) -> bool {
+        self.app_id != roster_provisioning::MAIL_QUEUE
+    }
 }
+
+/// How the pages name the queue of mail tasks (their `appId` is `email`, no application).
+pub const MAIL_LABEL: &str = "Email delivery";
 
 fn operation_label(op: &str) -> &'static str {
     match op {
@@ -179,6 +187,7 @@ fn operation_label(op: &str) -> &'static str {
         "user.reactivate" => "Reactivate user on the target",
         "user.deactivate" => "Deactivate user on the target",
         "group.push" => "Group Push",
+        "email.send" => "Send email",
         _ => "Provisioning step",
     }
 }
@@ -189,12 +198,13 @@ async fn lookups(
     tasks: &[TaskRecord],
 ) -> Result<(HashMap<String, String>, HashMap<String, (String, String)>), PageError> {
     let engine = engine(state)?;
-    let labels = engine
+    let mut labels: HashMap<String, String> = engine
         .list_apps()
         .await?
         .into_iter()
         .map(|a| (a.id, a.label))
         .collect();
+    labels.insert(roster_provisioning::MAIL_QUEUE.into(), MAIL_LABEL.into());
     let mut ids: Vec<String> = tasks
         .iter()
         .filter(|t| t.operation != roster_provisioning::PUSH_GROUP)
@@ -314,6 +324,7 @@ async fn render_list(
         .into_iter()
         .filter(|a| a.name.pushes())
         .map(|a| (a.id, a.label))
+        .chain([(roster_provisioning::MAIL_QUEUE.into(), MAIL_LABEL.into())])
         .collect();
     let app_id = query.app_id.trim().to_owned();
     let mut status_shown = query

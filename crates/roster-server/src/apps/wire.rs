@@ -226,7 +226,7 @@ pub fn task_out(t: &TaskRecord, base: &str) -> Value {
     if t.operation == roster_provisioning::PUSH_GROUP {
         return group_push_task_out(t, base, &href);
     }
-    json!({
+    let mut out = json!({
         "id": t.id,
         "status": t.status,
         "operation": t.operation,
@@ -243,7 +243,14 @@ pub fn task_out(t: &TaskRecord, base: &str) -> Value {
             "app": { "href": format!("{base}/api/v1/apps/{}", t.app_id) },
             "user": { "href": format!("{base}/api/v1/users/{}", t.user_id) },
         }
-    })
+    });
+    // A mail's task belongs to no application (its `appId` is `email`): no app link.
+    if t.app_id == roster_provisioning::MAIL_QUEUE {
+        if let Some(links) = out.get_mut("_links").and_then(Value::as_object_mut) {
+            links.remove("app");
+        }
+    }
+    out
 }
 
 /// Okta's ApplicationGroupAssignment.

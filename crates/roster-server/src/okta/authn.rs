@@ -23,6 +23,60 @@ fn random_token(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryIn {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    factor_type: Option<String>,
+}
+
+/// `POST /api/v1/authn/recovery/password`: Okta's forgot-password by email. The answer is the
+/// same whether or not the user exists; a user who may reset gets a link by email.
+#[utoipa::path(
+    post,
+    path = "/api/v1/authn/recovery/password",
+    operation_id = "forgotPasswordRecovery",
+    tag = "Authentication",
+    security(()),
+    request_body = crate::openapi::RecoveryRequest,
+    responses((status = 200, description = "The recovery transaction, waiting for the emailed link", body = crate::openapi::RecoveryTransaction), crate::openapi::ApiErrors),
+)]
+pub async fn recovery_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RecoveryIn>,
+) -> Result<Json<Value>, ApiError> {
+    if body.username.trim().is_empty() {
+        return Err(ApiError::validation("username", "the username is required")
+            .with_remediation("send {\"username\": \"...\", \"factorType\": \"EMAIL\"}"));
+    }
+    match body.factor_type.as_deref() {
+        None | Some("EMAIL") => {}
+        Some(other) => {
+            return Err(ApiError::validation(
+                "factorType",
+                format!("Roster recovers passwords by EMAIL only, not {other:?}"),
+            )
+            .with_remediation("send \"factorType\": \"EMAIL\""))
+        }
+    }
+    let actor = roster_core::event::Actor {
+        id: "anonymous".into(),
+        kind: "User".into(),
+        alternate_id: Some(body.username.clone()),
+        display_name: None,
+    };
+    let ctx = Ctx::new(actor, state.now());
+    crate::okta::mail::forgot_password(&state, &ctx, &body.username).await;
+    Ok(Json(json!({
+        "status": "RECOVERY_CHALLENGE",
+        "factorResult": "WAITING",
+        "factorType": "EMAIL",
+        "recoveryType": "PASSWORD",
+    })))
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/authn",

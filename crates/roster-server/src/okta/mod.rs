@@ -3,6 +3,7 @@
 
 pub mod authn;
 pub mod groups;
+pub mod mail;
 pub mod policies;
 pub mod roles;
 pub mod schemas;

@@ -347,10 +347,20 @@ pub async fn lifecycle(
             }
         }
     }
+    let ctx = ctx(&state, &principal);
     let result = state
         .directory
-        .lifecycle(&ctx(&state, &principal), &id, lifecycle_op, temp_password)
+        .lifecycle(&ctx, &id, lifecycle_op, temp_password)
         .await?;
+    if send_email {
+        if let (Some(user), Some(link)) = (&result.user, &result.link) {
+            let template = match lifecycle_op {
+                LifecycleOp::ResetPassword => super::mail::TemplateName::PasswordResetByAdmin,
+                _ => super::mail::TemplateName::UserActivation,
+            };
+            super::mail::queue(&state, &ctx, user, template, Some(link)).await?;
+        }
+    }
     let base = &state.config.public_url;
     if let Some(secret) = result.temp_password {
         // The SDKs type this answer as the User (PASSWORD_EXPIRED); older clients read
@@ -417,10 +427,19 @@ pub async fn change_password(
     principal.require_write()?;
     let old = SecretString::from(body.old_password.value);
     let new = SecretString::from(body.new_password.value);
+    let ctx = ctx(&state, &principal);
     let user = state
         .directory
-        .change_password(&ctx(&state, &principal), &id, &old, &new)
+        .change_password(&ctx, &id, &old, &new)
         .await?;
+    super::mail::queue(
+        &state,
+        &ctx,
+        &user,
+        super::mail::TemplateName::PasswordChanged,
+        None,
+    )
+    .await?;
     Ok(Json(credentials_json(&user)))
 }
 
@@ -440,12 +459,18 @@ pub async fn forgot_password(
 ) -> Result<Json<Value>, ApiError> {
     principal.require_write()?;
     let send_email = params.bool("sendEmail", true)?;
-    let link = state
-        .directory
-        .forgot_password(&ctx(&state, &principal), &id)
-        .await?;
+    let ctx = ctx(&state, &principal);
+    let link = state.directory.forgot_password(&ctx, &id).await?;
     if send_email {
-        // Roster sends no email; the link exists and the caller chose not to see it.
+        let user = state.directory.get_user(&link.user_id).await?;
+        super::mail::queue(
+            &state,
+            &ctx,
+            &user,
+            super::mail::TemplateName::ForgotPassword,
+            Some(&link),
+        )
+        .await?;
         return Ok(Json(json!({})));
     }
     Ok(Json(

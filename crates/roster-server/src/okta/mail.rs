@@ -1,0 +1,39 @@
+//! The surfaces' one way to ask for a mail: hand the use case to the provisioning engine's
+//! mail queue (`roster_provisioning::mail`). A server without the engine, or without a mail
+//! server configured, sends nothing and says so in its log; the triggering change stands.
+
+use roster_core::User;
+use roster_directory::{Ctx, OneTimeLink};
+pub use roster_mail::TemplateName;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Queue `template` for `user` (with `link` when it carries one). Never waits for SMTP.
+pub async fn queue(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    template: TemplateName,
+    link: Option<&OneTimeLink>,
+) -> Result<(), ApiError> {
+    match &state.provisioning {
+        Some(engine) => {
+            engine.queue_mail(ctx, user, template, link).await?;
+        }
+        None => tracing::warn!(
+            template = template.as_str(),
+            "this server has no provisioning engine: the email is not sent"
+        ),
+    }
+    Ok(())
+}
+
+/// Okta's forgot-password flow by username (`/forgot-password`,
+/// `POST /api/v1/authn/recovery/password`): the same answer whether or not the user exists.
+pub async fn forgot_password(state: &AppState, ctx: &Ctx, username: &str) {
+    match &state.provisioning {
+        Some(engine) => engine.forgot_password_by_email(ctx, username).await,
+        None => tracing::warn!("this server has no provisioning engine: the email is not sent"),
+    }
+}

@@ -1,0 +1,605 @@
+//! Mail, end to end, with a real SMTP server (aiosmtpd, `tests/smtp_sink.py`) and the real
+//! `roster serve`: `sendEmail=true` on reset_password and activate, the mail's link followed
+//! with the pages' forms and the new password signed in with; `/forgot-password` and
+//! `POST /api/v1/authn/recovery/password` answering the same for known and unknown users; the
+//! password-changed notice; a name that tries to add a header; an SMTP server that is down
+//! (the API answers at once, the mail arrives once it is up) and one that refuses Roster's
+//! credentials (a Task). No link token, and no SMTP password, in the server's log, the System
+//! Log, the tasks or any mail header.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use support::api::{serve, urlencode, Api};
+use support::console::Console;
+use support::{Options, Server};
+
+const FROM: &str = "Roster Test <roster@example.com>";
+
+/// The Python with aiosmtpd: `ROSTER_TEST_SMTP_PYTHON`, else Debian's `/usr/bin/python3`
+/// (`python3-aiosmtpd`, installed by `scripts/test-tools.sh`). Missing is a failure.
+fn smtp_python() -> PathBuf {
+    let python = std::env::var_os("ROSTER_TEST_SMTP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/python3"));
+    let ok = Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "{} cannot import aiosmtpd: install Debian's python3-aiosmtpd (scripts/test-tools.sh does) \
+         or set ROSTER_TEST_SMTP_PYTHON",
+        python.display()
+    );
+    python
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running aiosmtpd that writes what it receives under `dir`. Killed on drop.
+struct Smtp {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+/// One received mail: envelope, headers, decoded bodies, and the raw header block.
+#[derive(Debug, Clone)]
+struct Mail {
+    to: String,
+    headers: Vec<(String, String)>,
+    raw_head: String,
+    text: String,
+    html: String,
+}
+
+impl Mail {
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// The first link of the plain text body that starts with `prefix`.
+    fn link(&self, prefix: &str) -> String {
+        let at = self
+            .text
+            .find(prefix)
+            .unwrap_or_else(|| panic!("no {prefix} link in:\n{}", self.text));
+        self.text[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Smtp {
+    fn start(port: u16, reject_auth: bool) -> Smtp {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("mail");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let mut cmd = Command::new(smtp_python());
+        cmd.arg(&script).arg(port.to_string()).arg(&dir);
+        if reject_auth {
+            cmd.arg("--reject-auth");
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start smtp_sink.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "READY", "the SMTP sink did not start");
+        Smtp {
+            child,
+            port,
+            dir,
+            _tmp: tmp,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    fn mails(&self) -> Vec<Mail> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.retain(|p| p.extension().is_some_and(|e| e == "json"));
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+                let raw = std::fs::read_to_string(p.with_extension("eml")).unwrap();
+                let raw_head = raw
+                    .replace("\r\n", "\n")
+                    .split("\n\n")
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                Mail {
+                    to: v["rcptTos"][0].as_str().unwrap_or("").to_owned(),
+                    headers: v["headers"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|h| {
+                            (
+                                h[0].as_str().unwrap().to_owned(),
+                                h[1].as_str().unwrap().to_owned(),
+                            )
+                        })
+                        .collect(),
+                    raw_head,
+                    text: v["text"].as_str().unwrap_or("").to_owned(),
+                    html: v["html"].as_str().unwrap_or("").to_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// Wait (30 s at most) until `n` mails to `to` have arrived; returns the `n`th.
+    async fn nth_to(&self, to: &str, n: usize) -> Mail {
+        let start = Instant::now();
+        loop {
+            let mails: Vec<Mail> = self.mails().into_iter().filter(|m| m.to == to).collect();
+            if mails.len() >= n {
+                return mails[n - 1].clone();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "mail #{n} to {to} never arrived; got {:?}",
+                self.mails()
+                    .iter()
+                    .map(|m| (m.to.clone(), m.header("Subject")))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn roster_with_smtp(smtp_url: &str) -> (Server, Api) {
+    serve(Options {
+        env: vec![
+            ("ROSTER_SMTP_URL".into(), smtp_url.into()),
+            ("ROSTER_EMAIL_FROM".into(), FROM.into()),
+            ("ROSTER_ORG_NAME".into(), "Example Org".into()),
+        ],
+        ..Options::default()
+    })
+}
+
+async fn user(api: &Api, login: &str, first: &str, password: Option<&str>, query: &str) -> String {
+    let mut body = json!({
+        "profile": {"login": login, "email": login, "firstName": first, "lastName": "Example"}
+    });
+    if let Some(p) = password {
+        body["credentials"] = json!({"password": {"value": p}});
+    }
+    let u = api
+        .ok(Method::POST, &format!("/api/v1/users?{query}"), Some(body))
+        .await;
+    u["id"].as_str().unwrap().to_owned()
+}
+
+/// Set a password through a link page's form, as a browser would.
+async fn set_password_with_link(server: &Server, url: &str, password: &str) {
+    let path = &url[url
+        .find("/reset_password/")
+        .or(url.find("/welcome/"))
+        .unwrap()..];
+    let mut c = Console::new(server);
+    let form = c.get(path).await;
+    assert_eq!(form.status, 200, "{}", form.html);
+    assert!(form.html.contains("Password requirements"), "{}", form.html);
+    let csrf = form.csrf();
+    let done = c
+        .post(
+            path,
+            &[
+                ("_csrf", &csrf),
+                ("newPassword", password),
+                ("confirmPassword", password),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    assert!(done.html.contains("Your password is set"), "{}", done.html);
+}
+
+/// Everything a token or password must never be in: the server's log, the System Log, the
+/// tasks, and the header block of every mail.
+async fn assert_nowhere(server: &Server, api: &Api, smtp: &Smtp, secrets: &[String]) {
+    let log = server.stderr();
+    let (_, events) = api.get("/api/v1/logs?limit=1000").await;
+    let (_, tasks) = api.get("/api/v1/tasks?status=&limit=1000").await;
+    let (_, all_tasks) = api.get("/api/v1/tasks?limit=1000").await;
+    let events = events.to_string();
+    let tasks = format!("{tasks}{all_tasks}");
+    let heads: String = smtp.mails().iter().map(|m| m.raw_head.clone()).collect();
+    for secret in secrets {
+        assert!(!secret.is_empty());
+        assert!(
+            !log.contains(secret.as_str()),
+            "{secret} is in the server's log"
+        );
+        assert!(
+            !events.contains(secret.as_str()),
+            "{secret} is in the System Log"
+        );
+        assert!(!tasks.contains(secret.as_str()), "{secret} is in a task");
+        assert!(
+            !heads.contains(secret.as_str()),
+            "{secret} is in a mail header"
+        );
+    }
+}
+
+fn token_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn mail_links_reset_activate_and_forgot_password_end_to_end() {
+    let smtp = Smtp::start(free_port(), false);
+    let (server, api) = roster_with_smtp(&smtp.url());
+    let mut tokens = Vec::new();
+
+    // reset_password with sendEmail=true: `{}` at once, then the mail with the link.
+    let ada = user(
+        &api,
+        "ada@example.com",
+        "Ada",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/users/{ada}/lifecycle/reset_password?sendEmail=true"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body.clone()), (200, json!({})), "{body}");
+    let reset = smtp.nth_to("ada@example.com", 1).await;
+    assert_eq!(reset.header("From"), FROM);
+    assert!(
+        reset.header("To").contains("ada@example.com"),
+        "{:?}",
+        reset.headers
+    );
+    assert_eq!(reset.header("Subject"), "Example Org: set a new password");
+    assert!(reset.text.contains("Hello Ada,"), "{}", reset.text);
+    let link = reset.link(&format!("{}/reset_password/", server.url));
+    assert!(
+        reset.html.contains(&format!("href=\"{link}\"")),
+        "{}",
+        reset.html
+    );
+    tokens.push(token_of(&link));
+    set_password_with_link(&server, &link, "Harbour-Seal-88").await;
+    let (status, authn) = api.authn("ada@example.com", "Harbour-Seal-88").await;
+    assert_eq!(
+        (status, authn["status"].as_str()),
+        (200, Some("SUCCESS")),
+        "{authn}"
+    );
+
+    // Activation by email: a STAGED user without a password gets the welcome link.
+    let bob = user(&api, "bob@example.com", "Bob", None, "activate=false").await;
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/users/{bob}/lifecycle/activate?sendEmail=true"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body.clone()), (200, json!({})), "{body}");
+    let welcome = smtp.nth_to("bob@example.com", 1).await;
+    assert_eq!(
+        welcome.header("Subject"),
+        "Welcome to Example Org: activate your account"
+    );
+    let link = welcome.link(&format!("{}/welcome/", server.url));
+    tokens.push(token_of(&link));
+    set_password_with_link(&server, &link, "Pelican-Dune-42").await;
+    let (status, _) = api.authn("bob@example.com", "Pelican-Dune-42").await;
+    assert_eq!(status, 200);
+
+    // /forgot-password answers an existing and an unknown user alike; only Ada gets mail.
+    let mut c = Console::new(&server);
+    let mut answers = Vec::new();
+    for username in ["ada@example.com", "nobody@example.com"] {
+        // A form without its page's token sends nothing.
+        let forged = c
+            .post(
+                "/forgot-password",
+                &[("_csrf", "forged"), ("username", username)],
+            )
+            .await;
+        assert_eq!(forged.status, 403, "{}", forged.html);
+        let form = c.get("/forgot-password").await;
+        assert_eq!(form.status, 200, "{}", form.html);
+        assert!(form.html.contains("name=\"username\""));
+        let csrf = form.csrf();
+        let page = c
+            .post(
+                "/forgot-password",
+                &[("_csrf", &csrf), ("username", username)],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        assert!(page
+            .html
+            .contains("If an account with that username exists"));
+        assert!(!page.html.contains(username));
+        answers.push(page.html);
+    }
+    assert_eq!(answers[0], answers[1], "the two answers differ");
+    let forgot = smtp.nth_to("ada@example.com", 2).await;
+    assert_eq!(forgot.header("Subject"), "Example Org: reset your password");
+    let link = forgot.link(&format!("{}/reset_password/", server.url));
+    tokens.push(token_of(&link));
+
+    // Okta's recovery API: the same answer for both, one more mail for Ada.
+    let http = reqwest::Client::new();
+    let mut bodies = Vec::new();
+    for username in ["ada@example.com", "nobody@example.com"] {
+        let resp = http
+            .post(format!("{}/api/v1/authn/recovery/password", server.url))
+            .json(&json!({"username": username, "factorType": "EMAIL"}))
+            .send()
+            .await
+            .unwrap();
+        bodies.push((resp.status().as_u16(), resp.json::<Value>().await.unwrap()));
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[0].0, 200);
+    assert_eq!(bodies[0].1["status"], "RECOVERY_CHALLENGE");
+    let resp = http
+        .post(format!("{}/api/v1/authn/recovery/password", server.url))
+        .json(&json!({"username": "ada@example.com", "factorType": "SMS"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let recovery = smtp.nth_to("ada@example.com", 3).await;
+    let link = recovery.link(&format!("{}/reset_password/", server.url));
+    tokens.push(token_of(&link));
+    set_password_with_link(&server, &link, "Quiet-Otter-31").await;
+    let (status, _) = api.authn("ada@example.com", "Quiet-Otter-31").await;
+    assert_eq!(status, 200);
+
+    // A FEDERATION user is told by email that an identity provider manages the password.
+    user(
+        &api,
+        "fed@example.com",
+        "Fed",
+        None,
+        "activate=true&provider=true",
+    )
+    .await;
+    let page = {
+        let form = c.get("/forgot-password").await;
+        let csrf = form.csrf();
+        c.post(
+            "/forgot-password",
+            &[("_csrf", &csrf), ("username", "fed@example.com")],
+        )
+        .await
+    };
+    assert_eq!(page.html, answers[0]);
+    let denied = smtp.nth_to("fed@example.com", 1).await;
+    assert!(
+        denied.text.contains("managed by your identity provider"),
+        "{}",
+        denied.text
+    );
+    assert!(!denied.text.contains("/reset_password/"));
+
+    // A user changing their own password is told.
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{bob}/credentials/change_password"),
+        Some(json!({"oldPassword": {"value": "Pelican-Dune-42"}, "newPassword": {"value": "Marble-Finch-63"}})),
+    )
+    .await;
+    let changed = smtp.nth_to("bob@example.com", 2).await;
+    assert_eq!(
+        changed.header("Subject"),
+        "Example Org: your password was changed"
+    );
+
+    // A name with CR/LF cannot add a header; its HTML is escaped.
+    let eve = user(
+        &api,
+        "eve@example.com",
+        "Eve\r\nBcc: m@evil.example\r\nX-Injected: <b>",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{eve}/lifecycle/reset_password?sendEmail=true"),
+        None,
+    )
+    .await;
+    let eve_mail = smtp.nth_to("eve@example.com", 1).await;
+    for line in eve_mail.raw_head.lines() {
+        let lower = line.to_ascii_lowercase();
+        assert!(
+            !lower.starts_with("bcc:") && !lower.starts_with("x-injected:"),
+            "{}",
+            eve_mail.raw_head
+        );
+    }
+    assert!(eve_mail.html.contains("&lt;b&gt;"), "{}", eve_mail.html);
+    assert!(smtp.mails().iter().all(|m| m.to != "m@evil.example"));
+    tokens.push(token_of(
+        &eve_mail.link(&format!("{}/reset_password/", server.url)),
+    ));
+
+    // Every delivery is in the System Log, and no token is anywhere but in the mail bodies.
+    let sent = api
+        .events("eventType eq \"system.email.delivery\" and outcome.result eq \"SUCCESS\"")
+        .await;
+    assert_eq!(sent.len(), 7, "{sent:?}");
+    assert!(sent
+        .iter()
+        .any(|e| e["debugContext"]["debugData"]["template"] == "UserActivation"));
+    assert_nowhere(&server, &api, &smtp, &tokens).await;
+    assert!(!server.stderr().contains("X-Injected"));
+}
+
+#[tokio::test]
+async fn smtp_down_is_retried_and_refused_credentials_open_a_task() {
+    // Down: nothing listens on the port yet.
+    let port = free_port();
+    let (server, api) = roster_with_smtp(&format!("smtp://127.0.0.1:{port}"));
+    // Refusing: every credential gets 535.
+    let refusing = Smtp::start(free_port(), true);
+    let (server2, api2) = roster_with_smtp(&format!(
+        "smtp://roster:Wrong-Secret-9@127.0.0.1:{}",
+        refusing.port
+    ));
+
+    let cy = user(
+        &api,
+        "cy@example.com",
+        "Cy",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    let started = Instant::now();
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/users/{cy}/lifecycle/reset_password?sendEmail=true"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, body.clone()), (200, json!({})), "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the API waited for SMTP"
+    );
+    // The first attempt fails and says it will retry.
+    let filter =
+        urlencode("eventType eq \"system.email.delivery\" and outcome.result eq \"FAILURE\"");
+    let failed = api
+        .until(
+            &format!("/api/v1/logs?filter={filter}"),
+            "a failed delivery",
+            |v| v.as_array().is_some_and(|a| !a.is_empty()),
+        )
+        .await;
+    assert_eq!(
+        failed[0]["debugContext"]["debugData"]["willRetry"], true,
+        "{failed}"
+    );
+    assert_eq!(
+        failed[0]["debugContext"]["debugData"]["ErrorCode"],
+        "email.server_unavailable"
+    );
+    // The server comes up; the retry delivers.
+    let smtp = Smtp::start(port, false);
+    let mail = smtp.nth_to("cy@example.com", 1).await;
+    let link = mail.link(&format!("{}/reset_password/", server.url));
+    set_password_with_link(&server, &link, "Harbour-Seal-88").await;
+    let (status, _) = api.authn("cy@example.com", "Harbour-Seal-88").await;
+    assert_eq!(status, 200);
+    assert_nowhere(&server, &api, &smtp, &[token_of(&link)]).await;
+
+    // Refused credentials: no mail, a Task that says why, and the password nowhere.
+    let dee = user(
+        &api2,
+        "dee@example.com",
+        "Dee",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    let (status, _) = api2
+        .post(
+            &format!("/api/v1/users/{dee}/lifecycle/reset_password?sendEmail=true"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let tasks = api2
+        .until("/api/v1/tasks?appId=email", "a mail task", |v| {
+            v.as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    let task = &tasks[0];
+    assert_eq!(task["operation"], "email.send", "{task}");
+    assert_eq!(task["status"], "OPEN");
+    assert_eq!(task["userId"], dee.as_str());
+    assert_eq!(task["lastError"]["code"], "email.server_refused", "{task}");
+    assert_eq!(task["lastError"]["targetStatus"], 535, "{task}");
+    assert!(
+        task["lastError"]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("credentials"),
+        "{task}"
+    );
+    assert!(task["lastError"]["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("ROSTER_SMTP_URL"));
+    assert!(task["_links"].get("app").is_none(), "{task}");
+    assert!(refusing.mails().is_empty());
+    let failed = api2
+        .events("eventType eq \"system.email.delivery\" and outcome.result eq \"FAILURE\"")
+        .await;
+    assert_eq!(failed[0]["severity"], "ERROR", "{failed:?}");
+    assert_nowhere(&server2, &api2, &refusing, &["Wrong-Secret-9".to_owned()]).await;
+    // The console's task pages show it as mail, not as an application.
+    let admin_pw = "Kestrel-Moss-58";
+    support::console::create_admin(&server2, "admin@example.com", admin_pw, "SUPER_ADMIN");
+    let mut console = Console::signed_in(&server2, "admin@example.com", admin_pw).await;
+    let page = console
+        .get(&format!("/admin/tasks/{}", task["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("Email delivery"), "{}", page.html);
+    assert!(page.html.contains("Send email"), "{}", page.html);
+    assert!(!page.html.contains("/admin/apps/email"), "{}", page.html);
+    let list = console.get("/admin/tasks").await;
+    assert!(list.html.contains("Email delivery"), "{}", list.html);
+    assert!(!list.html.contains("Wrong-Secret-9"));
+}
