@@ -429,6 +429,26 @@ async fn mail_links_reset_activate_and_forgot_password_end_to_end() {
     );
     assert!(!denied.text.contains("/reset_password/"));
 
+    // Seed 001's fix by email: reset_password converts the FEDERATION user to OKTA and mails
+    // the link; the password set with it signs in.
+    let fed = api
+        .ok(Method::GET, "/api/v1/users/fed@example.com", None)
+        .await;
+    let fed = fed["id"].as_str().unwrap().to_owned();
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/users/{fed}/lifecycle/reset_password?sendEmail=true"),
+            json!({"credentials": {"provider": {"type": "OKTA", "name": "OKTA"}}}),
+        )
+        .await;
+    assert_eq!((status, body.clone()), (200, json!({})), "{body}");
+    let converted = smtp.nth_to("fed@example.com", 2).await;
+    let link = converted.link(&format!("{}/reset_password/", server.url));
+    tokens.push(token_of(&link));
+    set_password_with_link(&server, &link, "Granite-Wren-19").await;
+    let (status, _) = api.authn("fed@example.com", "Granite-Wren-19").await;
+    assert_eq!(status, 200);
+
     // A user changing their own password is told.
     api.ok(
         Method::POST,
@@ -476,7 +496,7 @@ async fn mail_links_reset_activate_and_forgot_password_end_to_end() {
     let sent = api
         .events("eventType eq \"system.email.delivery\" and outcome.result eq \"SUCCESS\"")
         .await;
-    assert_eq!(sent.len(), 7, "{sent:?}");
+    assert_eq!(sent.len(), 8, "{sent:?}");
     assert!(sent
         .iter()
         .any(|e| e["debugContext"]["debugData"]["template"] == "UserActivation"));

@@ -94,6 +94,6 @@ pub async fn submit(
         state.now(),
     );
     ctx.client = crate::session::client_from(&headers, connect.map(|c| (c.0).0.ip().to_string()));
-    roster_server::okta::mail::forgot_password(&state, &ctx, &username).await;
+    roster_server::okta::mail::forgot_password(&state, &ctx, &username);
     page(&state, StatusCode::OK, "", true, None)
 }

@@ -68,7 +68,7 @@ pub async fn recovery_password(
         display_name: None,
     };
     let ctx = Ctx::new(actor, state.now());
-    crate::okta::mail::forgot_password(&state, &ctx, &body.username).await;
+    crate::okta::mail::forgot_password(&state, &ctx, &body.username);
     Ok(Json(json!({
         "status": "RECOVERY_CHALLENGE",
         "factorResult": "WAITING",

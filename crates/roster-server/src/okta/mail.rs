@@ -31,9 +31,16 @@ pub async fn queue(
 
 /// Okta's forgot-password flow by username (`/forgot-password`,
 /// `POST /api/v1/authn/recovery/password`): the same answer whether or not the user exists.
-pub async fn forgot_password(state: &AppState, ctx: &Ctx, username: &str) {
-    match &state.provisioning {
-        Some(engine) => engine.forgot_password_by_email(ctx, username).await,
-        None => tracing::warn!("this server has no provisioning engine: the email is not sent"),
-    }
+/// The use case runs after the answer, on its own task, so neither the answer nor its timing
+/// depends on whether the user exists.
+pub fn forgot_password(state: &AppState, ctx: &Ctx, username: &str) {
+    let Some(engine) = state.provisioning.clone() else {
+        tracing::warn!("this server has no provisioning engine: the email is not sent");
+        return;
+    };
+    let ctx = ctx.clone();
+    let username = username.to_owned();
+    tokio::spawn(async move {
+        engine.forgot_password_by_email(&ctx, &username).await;
+    });
 }
