@@ -250,7 +250,13 @@ async fn assert_nowhere(server: &Server, api: &Api, smtp: &Smtp, secrets: &[Stri
     let events = events.to_string();
     let tasks = format!("{tasks}{all_tasks}");
     let heads: String = smtp.mails().iter().map(|m| m.raw_head.clone()).collect();
+    // The database (and its WAL) holds a link only hashed, and in a queued mail only sealed.
+    let stored = support::all_bytes_under(&server.data_dir);
     for secret in secrets {
+        assert!(
+            !support::contains(&stored, secret),
+            "{secret} is stored in clear"
+        );
         assert!(!secret.is_empty());
         assert!(
             !log.contains(secret.as_str()),
@@ -603,6 +609,20 @@ async fn smtp_down_is_retried_and_refused_credentials_open_a_task() {
         .contains("ROSTER_SMTP_URL"));
     assert!(task["_links"].get("app").is_none(), "{task}");
     assert!(refusing.mails().is_empty());
+    // Retrying the task runs the mail again; the server still refuses, so it opens again.
+    let id = task["id"].as_str().unwrap();
+    let retried = api2
+        .ok(Method::POST, &format!("/api/v1/tasks/{id}/retry"), None)
+        .await;
+    assert_eq!(retried["status"], "RETRYING", "{retried}");
+    let again = api2
+        .until(
+            &format!("/api/v1/tasks/{id}"),
+            "the retried task to fail again",
+            |t| t["status"] == "OPEN",
+        )
+        .await;
+    assert!(again["attempts"].as_i64().unwrap() >= 2, "{again}");
     let failed = api2
         .events("eventType eq \"system.email.delivery\" and outcome.result eq \"FAILURE\"")
         .await;
