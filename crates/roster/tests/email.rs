@@ -628,6 +628,37 @@ async fn smtp_down_is_retried_and_refused_credentials_open_a_task() {
         .await;
     assert_eq!(failed[0]["severity"], "ERROR", "{failed:?}");
     assert_nowhere(&server2, &api2, &refusing, &["Wrong-Secret-9".to_owned()]).await;
+    // `?tls=required` insists: a server without STARTTLS gets no mail in clear text, and the
+    // refusal is a task too.
+    let plain = Smtp::start(free_port(), false);
+    let (_server3, api3) = roster_with_smtp(&format!("{}?tls=required", plain.url()));
+    let eli = user(
+        &api3,
+        "eli@example.com",
+        "Eli",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    api3.ok(
+        Method::POST,
+        &format!("/api/v1/users/{eli}/lifecycle/reset_password?sendEmail=true"),
+        None,
+    )
+    .await;
+    let tasks = api3
+        .until(
+            "/api/v1/tasks?appId=email",
+            "a task for the missing STARTTLS",
+            |v| v.as_array().is_some_and(|a| !a.is_empty()),
+        )
+        .await;
+    assert_eq!(
+        tasks[0]["lastError"]["code"], "email.server_refused",
+        "{tasks}"
+    );
+    assert!(plain.mails().is_empty(), "a mail went out without TLS");
+
     // The console's task pages show it as mail, not as an application.
     let admin_pw = "Kestrel-Moss-58";
     support::console::create_admin(&server2, "admin@example.com", admin_pw, "SUPER_ADMIN");
