@@ -32,6 +32,15 @@ pub fn configure(args: &ServeArgs, public_url: &str) -> anyhow::Result<Option<Ma
             "ROSTER_SMTP_URL is set but ROSTER_EMAIL_FROM is not: say who mail comes from, \
              e.g. ROSTER_EMAIL_FROM='Roster <noreply@example.com>'",
         )?;
+    if settings.username.is_some()
+        && settings.tls == roster_mail::TlsMode::Opportunistic
+        && !matches!(settings.host.as_str(), "localhost" | "127.0.0.1" | "::1")
+    {
+        tracing::warn!(
+            server = %settings.redacted(),
+            "the SMTP password is sent in clear text if the server offers no STARTTLS: add ?tls=required to insist on TLS"
+        );
+    }
     let mailer = Mailer::new(&settings, from).context("preparing the SMTP client")?;
     tracing::info!(server = %settings.redacted(), from = %mailer.from(), "mail is sent through this server");
     Ok(Some(MailConfig {
