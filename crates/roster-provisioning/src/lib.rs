@@ -44,10 +44,10 @@ pub use engine::{
 pub use error::{ConnectorError, ErrorKind, ProvisioningError};
 pub use group_push::{GroupPushMapping, TargetGroup, PUSH_GROUP};
 pub use lifecycle::{DEACTIVATE_USER, REACTIVATE_USER};
+pub use mail::{MailConfig, MAIL_QUEUE, SEND_EMAIL};
 pub use model::{
     import_group_kind, App, AppGroup, AppType, AppUser, AttributeOverride, InboundProvisioning,
     MatchCriteria, ProfileMastering, SourceSettings, UserProvisioning, DEPROVISION_ACTIONS,
     ON_DEACTIVATE_ACTIONS, PASSWORD_CAPTURED, PASSWORD_WAITS_FOR_SIGN_IN,
 };
-pub use mail::{MailConfig, MAIL_QUEUE, SEND_EMAIL};
 pub use roster_store::{TaskQuery, TaskRecord};
