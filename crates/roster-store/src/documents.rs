@@ -5,7 +5,7 @@ use roster_core::LogEvent;
 use crate::error::StoreError;
 use crate::model::Document;
 use crate::sql::{DbRow, Dialect, Sql, SqlParam, Tx};
-use crate::store::{parse_ts, write_events, Store};
+use crate::store::{parse_ts, Store};
 
 fn document_columns(dialect: Dialect) -> &'static str {
     match dialect {
@@ -41,9 +41,32 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let version = self.put_document_in(&mut tx, doc, expected_version).await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(version)
+    }
+
+    /// Replace a document only if it exists (any version), inside a caller's transaction.
+    /// Returns whether it did.
+    pub(crate) async fn replace_document_in(
+        &self,
+        tx: &mut Tx,
+        doc: &Document,
+    ) -> Result<bool, StoreError> {
+        let body =
+            serde_json::to_string(&doc.body).map_err(|_| StoreError::corrupt("document body"))?;
+        let mut sql = self.sql();
+        sql.push("UPDATE documents SET priority = ");
+        sql.bind(doc.priority);
+        sql.push(", body = ");
+        sql.bind_json(body);
+        sql.push(", updated = ");
+        sql.bind(doc.updated.to_string());
+        sql.push(", version = version + 1 WHERE kind = ");
+        sql.bind(doc.kind.as_str());
+        sql.push(" AND id = ");
+        sql.bind(doc.id.as_str());
+        Ok(tx.execute(&sql, "replace a document").await? > 0)
     }
 
     /// [`Store::put_document`] inside a caller's transaction, without events.
@@ -158,8 +181,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         self.delete_document_in(&mut tx, kind, id).await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
+    }
+
+    /// Delete a document only if its version is still `version`. Returns whether it did (a
+    /// document replaced or deleted meanwhile is left as it is).
+    pub async fn delete_document_version(
+        &self,
+        kind: &str,
+        id: &str,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        let mut sql = self.sql();
+        sql.push("DELETE FROM documents WHERE kind = ");
+        sql.bind(kind);
+        sql.push(" AND id = ");
+        sql.bind(id);
+        sql.push(" AND version = ");
+        sql.bind(version);
+        Ok(self.pool.execute(&sql, "delete a document").await? > 0)
     }
 
     /// [`Store::delete_document`] inside a caller's transaction, without events.

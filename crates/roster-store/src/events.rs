@@ -5,7 +5,7 @@ use roster_core::LogEvent;
 use crate::compile::{compile_into, Entity};
 use crate::error::StoreError;
 use crate::model::{clamp_limit, EventQuery, Order, Page};
-use crate::store::{into_page, write_events, Store};
+use crate::store::{into_page, Store};
 
 /// Events per call that [`Store::append_events_batch`] is comfortable with; larger slices
 /// work but hold one transaction open for longer.
@@ -18,7 +18,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 

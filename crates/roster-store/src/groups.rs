@@ -6,7 +6,7 @@ use crate::compile::{compile_into, Entity};
 use crate::error::StoreError;
 use crate::model::{clamp_limit, GroupQuery, Page};
 use crate::sql::{DbRow, SqlParam, Tx};
-use crate::store::{into_page, parse_ts, push_prefix, write_events, Store};
+use crate::store::{into_page, parse_ts, push_prefix, Store};
 use crate::users::{decode_user, stale_or_missing, user_columns};
 
 const GROUP_COLUMNS: &str =
@@ -66,7 +66,7 @@ impl Store {
         tx.execute(&sql, "create a group")
             .await
             .map_err(|e| e.with_conflict_value(conflict_value(group)))?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 
@@ -146,7 +146,7 @@ impl Store {
             )
             .await);
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(new_version)
     }
@@ -167,7 +167,7 @@ impl Store {
                 id: id.to_string(),
             });
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 
@@ -215,7 +215,7 @@ impl Store {
         if !self.add_member_in(&mut tx, group_id, user_id, now).await? {
             return Ok(false);
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -264,7 +264,7 @@ impl Store {
             return Ok(false);
         }
         self.touch_membership(&mut tx, group_id, now).await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(true)
     }

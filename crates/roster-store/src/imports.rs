@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::StoreError;
 use crate::model::{clamp_limit, Document, Page};
 use crate::sql::{DbRow, SqlParam, Tx};
-use crate::store::{insert_rows_with, into_page, parse_ts, write_events, Store, Table};
+use crate::store::{insert_rows_with, into_page, parse_ts, Store, Table};
 use crate::users::{decode_user, user_columns};
 
 /// Ids per `IN (...)` list of a batched lookup.
@@ -381,7 +381,7 @@ impl Store {
         for doc in &write.documents {
             self.put_document_in(&mut tx, doc, None).await?;
         }
-        write_events(&mut tx, dialect, &write.events).await?;
+        self.write_events(&mut tx, &write.events).await?;
         tx.commit().await?;
         Ok(versions)
     }

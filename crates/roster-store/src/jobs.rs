@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::error::StoreError;
 use crate::model::{clamp_limit, Document, Page};
 use crate::sql::{DbRow, Dialect, SqlParam, Tx};
-use crate::store::{into_page, parse_ts, write_events, Store};
+use crate::store::{into_page, parse_ts, Store};
 
 /// A job to put on the queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,15 @@ pub struct NewJob {
     pub payload: Value,
     pub max_attempts: i64,
     pub due: Timestamp,
+}
+
+/// Top-level fields to set on an existing document when a job is queued.
+#[derive(Debug, Clone)]
+pub struct DocMark<'a> {
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub fields: serde_json::Map<String, Value>,
+    pub updated: Timestamp,
 }
 
 /// A job as stored. `attempts` counts claims, the current one included.
@@ -124,6 +133,17 @@ fn decode_task(row: &DbRow) -> Result<TaskRecord, StoreError> {
     })
 }
 
+/// How a step's outcome writes its document.
+#[derive(Clone, Copy)]
+enum DocWrite {
+    /// Create or replace (a job being queued, a task being retried).
+    Upsert,
+    /// Replace only if it still exists: a step's outcome (the app user or mapping it pushed)
+    /// never brings back a document deleted while the step ran (an unassignment racing a
+    /// running push).
+    IfPresent,
+}
+
 impl Store {
     /// Put a job on the queue, with an optional document (the app user it is for) and its
     /// events, in one transaction.
@@ -135,6 +155,67 @@ impl Store {
         events: &[LogEvent],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
+        self.insert_job_in(&mut tx, job, now).await?;
+        self.finish(tx, doc, DocWrite::Upsert, events).await
+    }
+
+    /// Put a job on the queue and set `mark`'s fields on its document (the app user it is for)
+    /// if that still exists, with events, in one transaction. Unlike a whole document written
+    /// with [`Store::enqueue_job`], the mark cannot undo what a step recorded on the document
+    /// since the caller read it. Returns whether the document was there.
+    pub async fn enqueue_job_marking(
+        &self,
+        job: &NewJob,
+        now: Timestamp,
+        mark: &DocMark<'_>,
+        events: &[LogEvent],
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        self.insert_job_in(&mut tx, job, now).await?;
+        let mut read = self.sql();
+        read.push(if self.dialect() == Dialect::Postgres {
+            "SELECT body::text AS body FROM documents WHERE kind = "
+        } else {
+            "SELECT body FROM documents WHERE kind = "
+        });
+        read.bind(mark.kind);
+        read.push(" AND id = ");
+        read.bind(mark.id);
+        if self.dialect() == Dialect::Postgres {
+            read.push(" FOR UPDATE");
+        }
+        let marked = match tx.fetch_optional(&read, "read a document to mark").await? {
+            Some(row) => {
+                let mut body: Value = serde_json::from_str(&row.text("body")?)
+                    .map_err(|_| StoreError::corrupt("document body"))?;
+                if let Some(object) = body.as_object_mut() {
+                    for (k, v) in &mark.fields {
+                        object.insert(k.clone(), v.clone());
+                    }
+                }
+                let doc = Document {
+                    kind: mark.kind.to_owned(),
+                    id: mark.id.to_owned(),
+                    priority: 0,
+                    body,
+                    version: 0,
+                    updated: mark.updated,
+                };
+                self.replace_document_in(&mut tx, &doc).await?
+            }
+            None => false,
+        };
+        self.write_events(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(marked)
+    }
+
+    async fn insert_job_in(
+        &self,
+        tx: &mut Tx,
+        job: &NewJob,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let mut sql = self.sql();
         sql.push(
             "INSERT INTO provisioning_jobs (id, app_id, user_id, operation, payload, status, \
@@ -155,7 +236,7 @@ impl Store {
         ]);
         sql.push(")");
         tx.execute(&sql, "enqueue a provisioning job").await?;
-        self.finish(tx, doc, events).await
+        Ok(())
     }
 
     /// Claim the oldest due job (or one whose lease expired), leasing it until `lease_until`
@@ -282,7 +363,7 @@ impl Store {
         task.bind(job_id);
         task.push(" AND status IN ('OPEN', 'RETRYING')");
         tx.execute(&task, "close a provisioning task").await?;
-        self.finish(tx, doc, events).await
+        self.finish(tx, doc, DocWrite::IfPresent, events).await
     }
 
     /// The job failed but may succeed later: queue it again for `due`.
@@ -306,7 +387,7 @@ impl Store {
         sql.push(" WHERE id = ");
         sql.bind(job_id);
         tx.execute(&sql, "reschedule a provisioning job").await?;
-        self.finish(tx, doc, events).await
+        self.finish(tx, doc, DocWrite::IfPresent, events).await
     }
 
     /// The job failed for good: mark it FAILED and open (or reopen) its task. Returns the
@@ -362,7 +443,7 @@ impl Store {
             Some(row) => row.text("id")?,
             None => return Err(StoreError::corrupt("task id")),
         };
-        self.finish(tx, doc, events).await?;
+        self.finish(tx, doc, DocWrite::IfPresent, events).await?;
         Ok(id)
     }
 
@@ -401,7 +482,7 @@ impl Store {
                 id: task.job_id,
             });
         }
-        self.finish(tx, doc, events).await?;
+        self.finish(tx, doc, DocWrite::Upsert, events).await?;
         Ok(TaskRecord {
             status: "RETRYING".into(),
             updated: now,
@@ -429,7 +510,7 @@ impl Store {
         job.bind(task.job_id.as_str());
         job.push(" AND status <> 'RUNNING'");
         tx.execute(&job, "drop a provisioning job").await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(TaskRecord {
             status: "DISMISSED".into(),
@@ -464,7 +545,7 @@ impl Store {
         tasks.bind(user_id);
         tasks.push(" AND status IN ('OPEN', 'RETRYING')");
         tx.execute(&tasks, "dismiss provisioning tasks").await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(dropped)
     }
@@ -560,12 +641,20 @@ impl Store {
         &self,
         mut tx: Tx,
         doc: Option<&Document>,
+        write: DocWrite,
         events: &[LogEvent],
     ) -> Result<(), StoreError> {
         if let Some(doc) = doc {
-            self.put_document_in(&mut tx, doc, None).await?;
+            match write {
+                DocWrite::Upsert => {
+                    self.put_document_in(&mut tx, doc, None).await?;
+                }
+                DocWrite::IfPresent => {
+                    self.replace_document_in(&mut tx, doc).await?;
+                }
+            }
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 }

@@ -315,6 +315,24 @@ impl Tx {
         .map_err(StoreError::db(operation))
     }
 
+    pub(crate) async fn fetch_all(
+        &mut self,
+        sql: &Sql,
+        operation: &'static str,
+    ) -> Result<Vec<DbRow>, StoreError> {
+        match self {
+            Tx::Sqlite(tx) => bind_sqlite(sql)
+                .fetch_all(&mut **tx)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
+            Tx::Postgres(tx) => bind_postgres(sql)
+                .fetch_all(&mut **tx)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Postgres).collect()),
+        }
+        .map_err(StoreError::db(operation))
+    }
+
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,

@@ -30,6 +30,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Change outbox entries the next mutation through this handle writes (`outbox.rs`).
+    pub(crate) staged: Option<std::sync::Arc<crate::outbox::Staged>>,
 }
 
 impl Store {
@@ -104,6 +106,7 @@ impl Store {
         tracing::debug!("opened SQLite store");
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            staged: None,
         })
     }
 
@@ -127,6 +130,7 @@ impl Store {
         tracing::debug!("opened PostgreSQL store");
         Ok(Store {
             pool: Pool::Postgres(pool),
+            staged: None,
         })
     }
 
@@ -372,30 +376,35 @@ fn event_row(event: &LogEvent) -> Result<Vec<SqlParam>, StoreError> {
     ])
 }
 
-/// Write System Log events inside the caller's transaction.
-pub(crate) async fn write_events(
-    tx: &mut Tx,
-    dialect: Dialect,
-    events: &[LogEvent],
-) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
+impl Store {
+    /// Write System Log events inside the caller's transaction, with the change outbox entries
+    /// staged on this handle ([`Store::with_outbox`]): every mutation calls this, so a change,
+    /// its events and what it sets off are written together or not at all.
+    pub(crate) async fn write_events(
+        &self,
+        tx: &mut Tx,
+        events: &[LogEvent],
+    ) -> Result<(), StoreError> {
+        self.write_outbox(tx).await?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let rows = events
+            .iter()
+            .map(event_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        insert_rows(
+            tx,
+            self.dialect(),
+            &EVENTS,
+            rows,
+            EVENT_ROWS_PER_STATEMENT,
+            "write System Log events",
+        )
+        .await
+        .map_err(|e| e.with_conflict_value(|_| None))?;
+        Ok(())
     }
-    let rows = events
-        .iter()
-        .map(event_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    insert_rows(
-        tx,
-        dialect,
-        &EVENTS,
-        rows,
-        EVENT_ROWS_PER_STATEMENT,
-        "write System Log events",
-    )
-    .await
-    .map_err(|e| e.with_conflict_value(|_| None))?;
-    Ok(())
 }
 
 pub(crate) fn parse_ts(text: &str, what: &str) -> Result<Timestamp, StoreError> {

@@ -4,7 +4,7 @@ use roster_core::{ApiToken, LogEvent, Role, Timestamp};
 
 use crate::error::StoreError;
 use crate::sql::{DbRow, SqlParam};
-use crate::store::{opt_ts, parse_opt_ts, parse_ts, write_events, Store};
+use crate::store::{opt_ts, parse_opt_ts, parse_ts, Store};
 
 const TOKEN_COLUMNS: &str = "id, name, role, token_hash, token_prefix, created, last_used, revoked";
 
@@ -49,7 +49,7 @@ impl Store {
         tx.execute(&sql, "create an API token").await.map_err(|e| {
             e.with_conflict_value(|field| (field == "id").then(|| token.id.clone()))
         })?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 
@@ -108,7 +108,7 @@ impl Store {
                 id: id.to_string(),
             });
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 

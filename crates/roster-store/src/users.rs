@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::model::{clamp_limit, Document, Page, UserQuery};
 use crate::sql::{DbRow, Dialect, Sql, SqlParam, Tx};
 use crate::store::{
-    insert_rows, into_page, opt_ts, parse_opt_ts, parse_ts, push_prefix, write_events, Store, Table,
+    insert_rows, into_page, opt_ts, parse_opt_ts, parse_ts, push_prefix, Store, Table,
 };
 
 const USERS: Table = Table {
@@ -141,7 +141,7 @@ impl Store {
         insert_rows(&mut tx, dialect, &USERS, [row], 1, "create a user")
             .await
             .map_err(|e| e.with_conflict_value(conflict_value(user)))?;
-        write_events(&mut tx, dialect, events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 
@@ -154,7 +154,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         let written = self.insert_users_in(&mut tx, users).await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(written)
     }
@@ -221,7 +221,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let new_version = self.update_user_in(&mut tx, user, expected_version).await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(new_version)
     }
@@ -248,7 +248,7 @@ impl Store {
         if let Some(doc) = document {
             self.put_document_in(&mut tx, doc, None).await?;
         }
-        write_events(&mut tx, dialect, events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 
@@ -265,7 +265,7 @@ impl Store {
         if let Some(doc) = document {
             self.put_document_in(&mut tx, doc, None).await?;
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(new_version)
     }
@@ -284,7 +284,7 @@ impl Store {
         let mut tx = self.begin().await?;
         self.delete_document_in(&mut tx, kind, id).await?;
         let new_version = self.update_user_in(&mut tx, user, expected_version).await?;
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(new_version)
     }
@@ -350,7 +350,7 @@ impl Store {
                 id: id.to_string(),
             });
         }
-        write_events(&mut tx, self.dialect(), events).await?;
+        self.write_events(&mut tx, events).await?;
         tx.commit().await
     }
 

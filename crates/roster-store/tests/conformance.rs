@@ -11,7 +11,9 @@ use harness::{event, federated, group, ids, ts, user, uuid};
 use roster_core::token::{ApiToken, Role};
 use roster_core::{LogEvent, UserStatus};
 use roster_filter::{AttrPath, CompareOp, Filter, Span, Value as FValue};
-use roster_store::{Document, EventQuery, GroupQuery, Order, Store, StoreError, UserQuery};
+use roster_store::{
+    Document, EventQuery, GroupQuery, Order, OutboxEntry, Store, StoreError, UserQuery,
+};
 use serde_json::json;
 
 macro_rules! conformance {
@@ -40,6 +42,8 @@ conformance!(
     login_conflicts_ignore_case,
     stale_versions_are_refused,
     failed_changes_write_no_events,
+    outbox_entries_commit_with_their_change,
+    outbox_claims_lease_and_defer,
     users_page_with_after,
     users_batch_insert,
     users_batch_insert_is_all_or_nothing,
@@ -1984,6 +1988,107 @@ mod cases {
             failures.len(),
             failures.join("\n")
         );
+    }
+
+    fn entry(id: &str, n: i64) -> OutboxEntry {
+        OutboxEntry {
+            id: id.to_owned(),
+            body: json!({ "change": "profileUpdated", "n": n }),
+            attempts: 0,
+        }
+    }
+
+    /// Entries staged on a handle are written by its next mutation, in its transaction: a
+    /// mutation that fails writes none, and the plain store writes none.
+    pub async fn outbox_entries_commit_with_their_change(store: Store) {
+        let a = user(
+            "00u00000000000000o1",
+            "o@example.com",
+            UserStatus::Active,
+            json!({}),
+        );
+        let staged = store.with_outbox(vec![entry("chg1", 1), entry("chg2", 2)], ts(0), ts(1));
+        staged
+            .insert_user(&a, &[event(&uuid(), "user.lifecycle.create", 0)])
+            .await
+            .unwrap();
+        assert_eq!(store.outbox_len().await.unwrap(), 2);
+
+        // A stale update through a staged handle: no change, no event, no entry.
+        let failing = store.with_outbox(vec![entry("chg3", 3)], ts(0), ts(1));
+        assert!(matches!(
+            failing
+                .update_user(&a, 99, &[event(&uuid(), "user.account.update_profile", 1)])
+                .await,
+            Err(StoreError::VersionConflict { .. })
+        ));
+        // A clashing login: nothing either.
+        let clash = user(
+            "00u00000000000000o2",
+            "O@example.com",
+            UserStatus::Active,
+            json!({}),
+        );
+        assert!(failing.insert_user(&clash, &[]).await.is_err());
+        assert_eq!(store.outbox_len().await.unwrap(), 2);
+        assert_eq!(store.count_events().await.unwrap(), 1);
+
+        // The plain store stages nothing.
+        store
+            .update_user(&a, 1, &[event(&uuid(), "user.account.update_profile", 2)])
+            .await
+            .unwrap();
+        assert_eq!(store.outbox_len().await.unwrap(), 2);
+    }
+
+    /// Only entries whose lease ran out are claimed, each by one claim until its new lease
+    /// runs out; a deferred entry waits for its retry time; a finished one is gone.
+    pub async fn outbox_claims_lease_and_defer(store: Store) {
+        let a = user(
+            "00u00000000000000o3",
+            "p@example.com",
+            UserStatus::Active,
+            json!({}),
+        );
+        store
+            .with_outbox(vec![entry("chgA", 1), entry("chgB", 2)], ts(0), ts(1))
+            .insert_user(&a, &[])
+            .await
+            .unwrap();
+        // Still leased to the writer.
+        assert!(store
+            .claim_outbox(ts(0), ts(5), 10)
+            .await
+            .unwrap()
+            .is_empty());
+        // The writer died: after the lease both are claimable, once.
+        let claimed = store.claim_outbox(ts(2), ts(5), 10).await.unwrap();
+        let ids: Vec<&str> = claimed.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["chgA", "chgB"]);
+        assert!(claimed.iter().all(|e| e.attempts == 1));
+        assert_eq!(claimed[1].body["n"], 2);
+        assert!(store
+            .claim_outbox(ts(3), ts(6), 10)
+            .await
+            .unwrap()
+            .is_empty());
+        // One is done, the other failed and waits until ts(20).
+        store.finish_outbox("chgA").await.unwrap();
+        store.finish_outbox("chgA").await.unwrap();
+        store
+            .defer_outbox("chgB", ts(20), "the target was down")
+            .await
+            .unwrap();
+        assert!(store
+            .claim_outbox(ts(10), ts(30), 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = store.claim_outbox(ts(20), ts(30), 10).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 2);
+        store.finish_outbox("chgB").await.unwrap();
+        assert_eq!(store.outbox_len().await.unwrap(), 0);
     }
 
     pub async fn concurrent_writers(store: Store) {
