@@ -201,6 +201,7 @@ pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
         .merge(public)
         .merge(pages)
         .fallback(not_found)
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(middleware::from_fn(error::okta_error_bodies))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
@@ -236,6 +237,26 @@ async fn limit_body(
     let request =
         request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     next.run(request).await
+}
+
+/// Run the request's handler on its own task, so that a client that goes away (its connection
+/// closed: a killed spoke, a timeout) does not cancel the work halfway. A use case runs to its
+/// end — its transaction commits or rolls back — instead of being dropped at an `.await`; a
+/// future dropped while `BEGIN IMMEDIATE` waited for SQLite's write lock once left its pooled
+/// connection inside a transaction holding that lock, and every later write failed.
+async fn run_to_completion(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tracing::Instrument;
+    let span = tracing::Span::current();
+    match tokio::spawn(next.run(request).instrument(span)).await {
+        Ok(response) => response,
+        Err(e) => {
+            error::ApiError::internal(&format!("the request's task failed: {e}")).into_response()
+        }
+    }
 }
 
 /// The tracing span of a request: method and path, with one-time link tokens redacted and no
