@@ -134,9 +134,16 @@ impl Directory {
             .event("group.profile.update", "Update Okta group profile")
             .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name))
             .with_debug("groupType", group.kind.as_str());
-        group.version = self.store.update_group(&group, expected, &[event]).await?;
-        self.tell(crate::DirectoryChange::GroupUpdated { group: &group })
-            .await;
+        let staged = self.stage(
+            &[crate::DirectoryChange::GroupUpdated { group: &group }],
+            ctx.now,
+        );
+        let version = staged
+            .store()
+            .update_group(&group, expected, &[event])
+            .await?;
+        self.committed(staged).await;
+        group.version = version;
         Ok(group)
     }
 
@@ -167,9 +174,16 @@ impl Directory {
         let event = ctx
             .event("group.profile.update", "Update Okta group profile")
             .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name));
-        group.version = self.store.update_group(&group, expected, &[event]).await?;
-        self.tell(crate::DirectoryChange::GroupUpdated { group: &group })
-            .await;
+        let staged = self.stage(
+            &[crate::DirectoryChange::GroupUpdated { group: &group }],
+            ctx.now,
+        );
+        let version = staged
+            .store()
+            .update_group(&group, expected, &[event])
+            .await?;
+        self.committed(staged).await;
+        group.version = version;
         Ok(group)
     }
 
@@ -178,11 +192,14 @@ impl Directory {
         let event = ctx
             .event("group.lifecycle.delete", "Delete Okta group")
             .with_target(&group.id, "UserGroup", Some(&group.name), Some(&group.name));
-        self.store.delete_group(&group.id, &[event]).await?;
-        self.tell(crate::DirectoryChange::GroupDeleted {
-            group_id: &group.id,
-        })
-        .await;
+        let staged = self.stage(
+            &[crate::DirectoryChange::GroupDeleted {
+                group_id: &group.id,
+            }],
+            ctx.now,
+        );
+        staged.store().delete_group(&group.id, &[event]).await?;
+        self.committed(staged).await;
         Ok(())
     }
 
@@ -197,14 +214,18 @@ impl Directory {
             &group,
             &user,
         );
-        self.store
+        let staged = self.stage(
+            &[crate::DirectoryChange::MemberAdded {
+                group_id: &group.id,
+                user_id: &user.id,
+            }],
+            ctx.now,
+        );
+        staged
+            .store()
             .add_member(&group.id, &user.id, ctx.now, &[event])
             .await?;
-        self.tell(crate::DirectoryChange::MemberAdded {
-            group_id: &group.id,
-            user_id: &user.id,
-        })
-        .await;
+        self.committed(staged).await;
         Ok(())
     }
 
@@ -218,14 +239,18 @@ impl Directory {
             &group,
             &user,
         );
-        self.store
+        let staged = self.stage(
+            &[crate::DirectoryChange::MemberRemoved {
+                group_id: &group.id,
+                user_id: &user.id,
+            }],
+            ctx.now,
+        );
+        staged
+            .store()
             .remove_member(&group.id, &user.id, ctx.now, &[event])
             .await?;
-        self.tell(crate::DirectoryChange::MemberRemoved {
-            group_id: &group.id,
-            user_id: &user.id,
-        })
-        .await;
+        self.committed(staged).await;
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 //! runs on tokio's blocking pool, bounded by a semaphore, never on the async workers.
 
 mod authn;
+mod changes;
 mod error;
 mod groups;
 mod passwords;
@@ -31,6 +32,7 @@ use roster_store::Store;
 use tokio::sync::Semaphore;
 
 pub use authn::{AuthnOutcome, AuthnStatus};
+pub use changes::{ChangeRecord, Staged};
 pub use error::DirectoryError;
 pub use groups::GroupPage;
 pub use passwords::{PasswordInput, SetPasswordMode};
@@ -137,10 +139,28 @@ pub enum DirectoryChange<'a> {
     },
 }
 
-/// Told, after a change is stored, what changed. Push provisioning uses it to escrow passwords
-/// for the apps that sync them and to queue pushes. An observer must not log a password and
-/// cannot fail the change: it is told after the commit.
+/// What push provisioning (or anything else acting on directory changes) plugs into the
+/// directory. A change's consequences are durable: the directory stages a [`ChangeRecord`] per
+/// change and writes it in the change's transaction (`changes.rs`), then hands the entries to
+/// [`DirectoryObserver::committed`]. Only a sign-in's proof of a password
+/// ([`DirectoryChange::PasswordVerified`]) is told without being kept
+/// ([`DirectoryObserver::changed`]): the next sign-in proves it again.
 pub trait DirectoryObserver: Send + Sync {
+    /// Seal `password`, the new password of `user_id`, for its outbox entry; `None` when it
+    /// cannot (the password is then not synced, and the observer logs why, never the password).
+    fn seal(&self, user_id: &str, password: &secrecy::SecretString) -> Option<String>;
+
+    /// How long the writer of an entry holds it before a sweeper may take it over (seconds).
+    fn lease_seconds(&self) -> i64;
+
+    /// Act on outbox entries written with a change that just committed, deleting each done one.
+    fn committed<'a>(
+        &'a self,
+        entries: Vec<roster_store::OutboxEntry>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+    /// Told about a change that is not kept (a sign-in proved a password). It cannot fail the
+    /// sign-in and must not log the password.
     fn changed<'a>(
         &'a self,
         change: DirectoryChange<'a>,
@@ -153,7 +173,7 @@ pub struct Directory {
     store: Store,
     /// Bounds concurrent password hashes (each takes ~19 MiB and tens of ms of CPU).
     hashing: Arc<Semaphore>,
-    /// Told about every stored change (see [`DirectoryObserver`]).
+    /// Acts on every stored change (see [`DirectoryObserver`]).
     observer: Option<Arc<dyn DirectoryObserver>>,
 }
 
@@ -176,27 +196,11 @@ impl Directory {
         self
     }
 
-    /// Tell the observer, if any, about a change stored outside the directory's own use cases
-    /// (an import's batched writes, through `roster-store`'s `write_import`).
-    pub async fn notify(&self, change: DirectoryChange<'_>) {
-        self.tell(change).await;
-    }
-
-    /// Tell the observer, if any, about a stored change.
+    /// Tell the observer, if any, about a change that is not kept (see [`DirectoryObserver`]).
     pub(crate) async fn tell(&self, change: DirectoryChange<'_>) {
         if let Some(observer) = &self.observer {
             observer.changed(change).await;
         }
-    }
-
-    /// Tell the observer, if any, that `user`'s password is now `password`.
-    pub(crate) async fn password_was_set(
-        &self,
-        user: &roster_core::User,
-        password: &secrecy::SecretString,
-    ) {
-        self.tell(DirectoryChange::PasswordSet { user, password })
-            .await;
     }
 
     pub fn store(&self) -> &Store {

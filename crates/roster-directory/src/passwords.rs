@@ -176,8 +176,9 @@ impl Directory {
         let event =
             ctx.event(event_type, message)
                 .with_target(&user.id, "User", Some(user.login()), None);
-        user.version = self.store.update_user(&user, expected, &[event]).await?;
-        self.password_was_set(&user, password).await;
+        user.version = self
+            .write_password(&user, password, expected, event, ctx.now)
+            .await?;
         Ok(user)
     }
 
@@ -211,8 +212,9 @@ impl Directory {
                 "User update password for Okta",
             )
             .with_target(&user.id, "User", Some(user.login()), None);
-        user.version = self.store.update_user(&user, expected, &[event]).await?;
-        self.password_was_set(&user, new).await;
+        user.version = self
+            .write_password(&user, new, expected, event, ctx.now)
+            .await?;
         Ok(user)
     }
 
@@ -266,6 +268,25 @@ impl Directory {
             .await
             .map_err(|e| DirectoryError::Internal(e.to_string()))?
             .map_err(|e| DirectoryError::Internal(e.to_string()))
+    }
+    /// Store `user` with its new password `password` (the caller set its hash), its event, and
+    /// the password's outbox entry for password sync, in one transaction; returns the new
+    /// version.
+    async fn write_password(
+        &self,
+        user: &User,
+        password: &SecretString,
+        expected: i64,
+        event: roster_core::LogEvent,
+        now: roster_core::Timestamp,
+    ) -> Result<i64> {
+        let staged = self.stage(
+            &[crate::DirectoryChange::PasswordSet { user, password }],
+            now,
+        );
+        let version = staged.store().update_user(user, expected, &[event]).await?;
+        self.committed(staged).await;
+        Ok(version)
     }
 }
 

@@ -170,18 +170,27 @@ impl Directory {
             return Ok(user);
         }
         user.last_updated = ctx.now;
-        user.version = self.store.update_user(&user, read_version, &events).await?;
+        let mut changes = Vec::new();
         if profile_changed {
-            self.tell(crate::DirectoryChange::ProfileUpdated { user: &user })
-                .await;
+            changes.push(crate::DirectoryChange::ProfileUpdated { user: &user });
         }
         if user.status != from {
-            self.tell(crate::DirectoryChange::StatusChanged { user: &user, from })
-                .await;
+            changes.push(crate::DirectoryChange::StatusChanged { user: &user, from });
         }
         if let Some(password) = &change.password {
-            self.password_was_set(&user, password).await;
+            changes.push(crate::DirectoryChange::PasswordSet {
+                user: &user,
+                password,
+            });
         }
+        let staged = self.stage(&changes, ctx.now);
+        let version = staged
+            .store()
+            .update_user(&user, read_version, &events)
+            .await?;
+        drop(changes);
+        self.committed(staged).await;
+        user.version = version;
         Ok(user)
     }
 
@@ -236,9 +245,12 @@ impl Directory {
             ctx.event(LifecycleOp::Delete.event_type(), "Delete Okta user")
                 .with_target(&user.id, "User", Some(&login), None),
         );
-        self.store.delete_user(&user.id, &events).await?;
-        self.tell(crate::DirectoryChange::UserDeleted { user_id: &user.id })
-            .await;
+        let staged = self.stage(
+            &[crate::DirectoryChange::UserDeleted { user_id: &user.id }],
+            ctx.now,
+        );
+        staged.store().delete_user(&user.id, &events).await?;
+        self.committed(staged).await;
         Ok(())
     }
 

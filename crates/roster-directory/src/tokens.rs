@@ -223,11 +223,19 @@ impl Directory {
         let event = ctx
             .event(event_type, "Password set with a one-time link")
             .with_target(&user.id, "User", Some(user.login()), None);
-        user.version = self
-            .store
+        let staged = self.stage(
+            &[crate::DirectoryChange::PasswordSet {
+                user: &user,
+                password,
+            }],
+            ctx.now,
+        );
+        let version = staged
+            .store()
             .update_user_consuming_document(&user, expected, KIND, &id, &[event])
             .await?;
-        self.password_was_set(&user, password).await;
+        self.committed(staged).await;
+        user.version = version;
         Ok(user)
     }
 }

@@ -232,7 +232,16 @@ impl Directory {
             .as_ref()
             .map(|l| self.link_document(l, ctx.now))
             .transpose()?;
-        self.store
+        let mut changes = vec![crate::DirectoryChange::UserCreated { user: &user }];
+        if let Some(PasswordInput::Value(secret)) = &new.password {
+            changes.push(crate::DirectoryChange::PasswordSet {
+                user: &user,
+                password: secret,
+            });
+        }
+        let staged = self.stage(&changes, ctx.now);
+        staged
+            .store()
             .insert_user_with(
                 &user,
                 &new.group_ids,
@@ -241,11 +250,7 @@ impl Directory {
                 &all_events,
             )
             .await?;
-        self.tell(crate::DirectoryChange::UserCreated { user: &user })
-            .await;
-        if let Some(PasswordInput::Value(secret)) = &new.password {
-            self.password_was_set(&user, secret).await;
-        }
+        self.committed(staged).await;
         Ok((user, link))
     }
 
@@ -328,14 +333,21 @@ impl Directory {
             return Ok(user);
         }
         user.last_updated = ctx.now;
-        user.version = self.store.update_user(&user, expected, &events).await?;
+        let mut changes = Vec::new();
         if profile_changed {
-            self.tell(crate::DirectoryChange::ProfileUpdated { user: &user })
-                .await;
+            changes.push(crate::DirectoryChange::ProfileUpdated { user: &user });
         }
         if let Some(password) = &change.password {
-            self.password_was_set(&user, password).await;
+            changes.push(crate::DirectoryChange::PasswordSet {
+                user: &user,
+                password,
+            });
         }
+        let staged = self.stage(&changes, ctx.now);
+        let version = staged.store().update_user(&user, expected, &events).await?;
+        drop(changes);
+        self.committed(staged).await;
+        user.version = version;
         Ok(user)
     }
 
@@ -360,9 +372,12 @@ impl Directory {
                 Some(&login),
                 None,
             );
-            self.store.delete_user(&user.id, &[event]).await?;
-            self.tell(crate::DirectoryChange::UserDeleted { user_id: &user.id })
-                .await;
+            let staged = self.stage(
+                &[crate::DirectoryChange::UserDeleted { user_id: &user.id }],
+                ctx.now,
+            );
+            staged.store().delete_user(&user.id, &[event]).await?;
+            self.committed(staged).await;
             return Ok(LifecycleResult {
                 user: None,
                 link: None,
@@ -406,14 +421,19 @@ impl Directory {
             .as_ref()
             .map(|l| self.link_document(l, ctx.now))
             .transpose()?;
-        user.version = self
-            .store
+        let changes = if user.status == from {
+            Vec::new()
+        } else {
+            vec![crate::DirectoryChange::StatusChanged { user: &user, from }]
+        };
+        let staged = self.stage(&changes, ctx.now);
+        let version = staged
+            .store()
             .update_user_with_document(&user, expected, link_doc.as_ref(), &events)
             .await?;
-        if user.status != from {
-            self.tell(crate::DirectoryChange::StatusChanged { user: &user, from })
-                .await;
-        }
+        drop(changes);
+        self.committed(staged).await;
+        user.version = version;
         Ok(LifecycleResult {
             user: Some(user),
             link,

@@ -199,19 +199,24 @@ impl Imports {
         if write.is_empty() {
             return Ok(());
         }
-        self.store().write_import(&write, run.ctx.now).await?;
+        let changes = if added.is_empty() && removed.is_empty() {
+            Vec::new()
+        } else {
+            vec![DirectoryChange::MembersChanged {
+                group_id: &group.id,
+                added: &added,
+                removed: &removed,
+            }]
+        };
+        let staged = self.directory().stage(&changes, run.ctx.now);
+        staged.store().write_import(&write, run.ctx.now).await?;
+        drop(changes);
+        self.directory().committed(staged).await;
         run.job.counts.memberships_added += added.len() as u64;
         run.job.counts.memberships_removed += removed.len() as u64;
         if added.is_empty() && removed.is_empty() {
             return Ok(());
         }
-        self.directory()
-            .notify(DirectoryChange::MembersChanged {
-                group_id: &group.id,
-                added: &added,
-                removed: &removed,
-            })
-            .await;
         for m in self.provisioning().mappings_of_group(&group.id).await? {
             if !m.is_live() {
                 continue;

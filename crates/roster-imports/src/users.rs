@@ -593,18 +593,8 @@ impl Imports {
         for s in &mut staged {
             self.finalize(run, s, &mut write, &mut after)?;
         }
-        match self.store().write_import(&write, run.ctx.now).await {
-            Ok(versions) => {
-                count_written(run, &write);
-                let mut v = versions.into_iter();
-                for a in &mut after {
-                    if let After::Updated(u) = a {
-                        if let Some(version) = v.next() {
-                            u.version = version;
-                        }
-                    }
-                }
-            }
+        match self.write_step(run, &write, &after).await {
+            Ok(()) => count_written(run, &write),
             Err(e @ (StoreError::Conflict { .. } | StoreError::VersionConflict { .. })) => {
                 // A user changed, or a login was taken, since the batch read them: write the
                 // records one by one so only the ones concerned fail.
@@ -649,14 +639,9 @@ impl Imports {
             }
             write.events.extend(std::mem::take(&mut s.events));
             write.records.push(s.record.clone());
-            match self.store().write_import(&write, run.ctx.now).await {
-                Ok(versions) => {
+            match self.write_step(run, &write, &after).await {
+                Ok(()) => {
                     count_written(run, &write);
-                    if let (Some(After::Updated(u)), Some(v)) =
-                        (after.first_mut(), versions.first())
-                    {
-                        u.version = *v;
-                    }
                     for op in &s.ops {
                         if let Some(uid) = &s.record.user_id {
                             after.push(After::Lifecycle(uid.clone(), *op));
@@ -1074,16 +1059,33 @@ impl Imports {
         Ok(())
     }
 
-    /// Tell the observer about written profile changes and run the lifecycle operations the
-    /// sources asked for (each through the directory, with its own events).
+    /// Write one step of an import with the change outbox entries of the profiles it changes
+    /// (so their pushes cannot be lost), then let the directory's observer act on them.
+    async fn write_step(
+        &self,
+        run: &Run,
+        write: &ImportWrite,
+        after: &[After],
+    ) -> std::result::Result<(), StoreError> {
+        let changes: Vec<DirectoryChange<'_>> = after
+            .iter()
+            .filter_map(|a| match a {
+                After::Updated(user) => Some(DirectoryChange::ProfileUpdated { user }),
+                After::Lifecycle(..) => None,
+            })
+            .collect();
+        let staged = self.directory().stage(&changes, run.ctx.now);
+        staged.store().write_import(write, run.ctx.now).await?;
+        self.directory().committed(staged).await;
+        Ok(())
+    }
+
+    /// Run the lifecycle operations the sources asked for (each through the directory, with its
+    /// own events and outbox entries). Profile changes were acted on by [`Self::write_step`].
     async fn after_write(&self, run: &mut Run, after: Vec<After>) {
         for a in after {
             match a {
-                After::Updated(user) => {
-                    self.directory()
-                        .notify(DirectoryChange::ProfileUpdated { user: &user })
-                        .await;
-                }
+                After::Updated(_) => {}
                 After::Lifecycle(user_id, op) => {
                     match self.directory().lifecycle(&run.ctx, &user_id, op, false).await {
                         Ok(_) => match op {

@@ -84,6 +84,9 @@ pub struct Settings {
     /// servers sharing one PostgreSQL queue) never run the same job at once. 0 makes a server
     /// that only takes changes and queues their jobs, for other servers' workers to run.
     pub workers: usize,
+    /// How long a change's outbox entry stays with the request that wrote it before an outbox
+    /// sweeper may act on it (after a crash between the commit and acting on it).
+    pub outbox_lease: Duration,
 }
 
 impl Default for Settings {
@@ -96,6 +99,7 @@ impl Default for Settings {
             poll: Duration::from_secs(2),
             escrow_days: 7,
             workers: 4,
+            outbox_lease: Duration::from_secs(30),
         }
     }
 }
@@ -819,7 +823,7 @@ impl Provisioning {
             .with_target(&task.id, "Task", Some(&task.operation), None)
             .with_target(&task.user_id, "User", None, None);
         let task = self.store().dismiss_task(id, ctx.now, &[event]).await?;
-        self.forget_escrow_if_unneeded(&task.user_id).await;
+        self.forget_escrow_if_unneeded(&task.user_id, ctx.now).await;
         Ok(task)
     }
 
@@ -852,7 +856,7 @@ impl Provisioning {
                 self.store()
                     .complete_job(&job.id, now, Some(&doc), &events)
                     .await?;
-                self.forget_escrow_if_unneeded(&job.user_id).await;
+                self.forget_escrow_if_unneeded(&job.user_id, now).await;
                 // Subjobs: the user's groups pushed to this app now include it.
                 self.after_user_pushed(&ctx, &job.app_id, &job.user_id)
                     .await;
@@ -961,13 +965,27 @@ impl Provisioning {
             && (features.password_change == "CHANGE"
                 || app_user.status != "PROVISIONED"
                 || app_user.password_state.is_some());
+        // The escrowed password, unless this app user already got it: a push after the one
+        // that set it (a profile change, a second job queued for the same password) must not
+        // set it again — a target that keeps password history refuses its current password.
         let password = if sends_password {
             self.escrowed_password(&user.id, ctx.now)
                 .await
                 .map_err(Failure::Internal)?
+                .filter(|(_, captured)| {
+                    app_user.password_state.is_some()
+                        || app_user
+                            .password_changed
+                            .is_none_or(|pushed| pushed < *captured)
+                })
+                .map(|(password, _)| password)
         } else {
             None
         };
+        let already_pushed = sends_password
+            && password.is_none()
+            && app_user.password_changed.is_some()
+            && app_user.password_state.is_none();
         // The app's transformation, when it has one, makes the payload from the user document
         // (with the escrowed password while this push holds it); a mapping that cannot be
         // applied is a configuration error that opens a task.
@@ -1113,7 +1131,7 @@ impl Provisioning {
             }
             events.push(e);
         }
-        if sends_password {
+        if sends_password && !already_pushed {
             let mut e = self.push_event(ctx, &app, &user, Phase::Password);
             if password.is_none() {
                 e.outcome.result = "SKIPPED".into();
@@ -1137,8 +1155,8 @@ impl Provisioning {
         // A push that should have carried the password but had none leaves the app user
         // waiting for the user's next sign-in; any other push (with the password, or an app
         // that no longer syncs passwords) leaves nothing waiting.
-        app_user.password_state =
-            (sends_password && password.is_none()).then(|| PASSWORD_WAITS_FOR_SIGN_IN.to_owned());
+        app_user.password_state = (sends_password && password.is_none() && !already_pushed)
+            .then(|| PASSWORD_WAITS_FOR_SIGN_IN.to_owned());
         Ok(Step::Pushed {
             app_user: Box::new(app_user),
             events,
@@ -1250,13 +1268,15 @@ impl Provisioning {
 
     // ---- the password escrow -------------------------------------------------------------------
 
-    /// Escrow `password` when an active app syncs passwords, and queue a push of it to every
-    /// app the user is assigned to whose password change mode is CHANGE, or whose app user
-    /// still waits for a password.
+    /// Escrow a password set at `captured` (`sealed` with [`escrow_purpose`], from the change's
+    /// outbox entry) when an active app syncs passwords, and queue a push of it to every app the
+    /// user is assigned to whose password change mode is CHANGE, or whose app user still waits
+    /// for a password.
     pub(crate) async fn capture_password(
         &self,
         user: &User,
-        password: &SecretString,
+        sealed: &str,
+        captured: Timestamp,
     ) -> Result<()> {
         let apps: Vec<App> = self
             .list_apps()
@@ -1267,20 +1287,25 @@ impl Provisioning {
         if apps.is_empty() {
             return Ok(());
         }
-        let captured = user.last_updated;
-        self.store_escrow(&user.id, password, captured).await?;
+        self.put_escrow(&user.id, sealed, captured).await?;
         let ctx = Ctx::new(Actor::system(), captured);
         for app in &apps {
-            if let Some(mut au) = self.find_app_user(&app.id, &user.id).await? {
+            if let Some(au) = self.find_app_user(&app.id, &user.id).await? {
                 // KEEP_EXISTING leaves a target's password alone, but one pushed without a
                 // password has none to keep.
                 if app.provisioning.password_change != "CHANGE" && au.password_state.is_none() {
                     continue;
                 }
-                au.sync_state = "SYNCING".into();
-                au.last_updated = captured;
-                self.enqueue_push(&ctx, app, &user.id, Some(&app_user_doc(&au)?), &[])
-                    .await?;
+                self.enqueue_marking(
+                    &ctx,
+                    app,
+                    &user.id,
+                    PUSH_USER,
+                    json!({}),
+                    crate::lifecycle::syncing(ctx.now),
+                    &[],
+                )
+                .await?;
             }
         }
         Ok(())
@@ -1327,10 +1352,9 @@ impl Provisioning {
         let captured = now();
         self.store_escrow(&user.id, password, captured).await?;
         let ctx = Ctx::new(Actor::system(), captured);
-        for (app, mut au) in waiting {
-            au.password_state = Some(PASSWORD_CAPTURED.to_owned());
-            au.sync_state = "SYNCING".into();
-            au.last_updated = captured;
+        for (app, _) in waiting {
+            let mut mark = crate::lifecycle::syncing(captured);
+            mark.insert("passwordState".into(), Value::from(PASSWORD_CAPTURED));
             let event = app_event(
                 &ctx,
                 "application.provision.user.capture_password",
@@ -1343,7 +1367,7 @@ impl Provisioning {
                 "reason",
                 "the user's password predates the app's password sync; the sign-in captured it and its push is queued",
             );
-            self.enqueue_push(&ctx, &app, &user.id, Some(&app_user_doc(&au)?), &[event])
+            self.enqueue_marking(&ctx, &app, &user.id, PUSH_USER, json!({}), mark, &[event])
                 .await?;
         }
         Ok(())
@@ -1362,6 +1386,11 @@ impl Provisioning {
             .keys
             .key()?
             .seal(&escrow_purpose(user_id), password)?;
+        self.put_escrow(user_id, &sealed, captured).await
+    }
+
+    /// Make `sealed` (sealed with [`escrow_purpose`]) the user's escrow (replacing any).
+    async fn put_escrow(&self, user_id: &str, sealed: &str, captured: Timestamp) -> Result<()> {
         let doc = Document {
             kind: ESCROW_KIND.into(),
             id: user_id.to_owned(),
@@ -1369,6 +1398,7 @@ impl Provisioning {
             body: json!({
                 "sealed": sealed,
                 "capturedAt": captured,
+                "storedAt": now(),
                 "expiresAt": captured.plus_days(self.inner.settings.escrow_days),
             }),
             version: 0,
@@ -1378,11 +1408,13 @@ impl Provisioning {
         Ok(())
     }
 
+    /// The user's escrowed password and when it was captured; `None` when there is none (or it
+    /// expired, and is deleted now).
     async fn escrowed_password(
         &self,
         user_id: &str,
         now: Timestamp,
-    ) -> Result<Option<SecretString>> {
+    ) -> Result<Option<(SecretString, Timestamp)>> {
         let Some(doc) = self.store().get_document(ESCROW_KIND, user_id).await? else {
             return Ok(None);
         };
@@ -1401,22 +1433,46 @@ impl Provisioning {
             .get("sealed")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        Ok(Some(
-            self.inner
-                .keys
-                .key()?
-                .open(&escrow_purpose(user_id), sealed)?,
-        ))
+        let captured = doc
+            .body
+            .get("capturedAt")
+            .and_then(Value::as_str)
+            .and_then(Timestamp::parse)
+            .unwrap_or(doc.updated);
+        let password = self
+            .inner
+            .keys
+            .key()?
+            .open(&escrow_purpose(user_id), sealed)?;
+        Ok(Some((password, captured)))
     }
 
-    /// Drop the escrow once no job (queued, running or failed into an open task) needs it.
-    async fn forget_escrow_if_unneeded(&self, user_id: &str) {
-        match self.store().count_jobs_for_user(user_id).await {
-            Ok(0) => self.forget_escrow(user_id).await,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "could not check whether an escrowed password is still needed")
+    /// Drop the escrow once no job (queued, running or failed into an open task) needs it —
+    /// unless it was stored after `since` (the finishing job's claim): a password set while
+    /// the job ran was not pushed by it, and its own push may not be queued yet.
+    async fn forget_escrow_if_unneeded(&self, user_id: &str, since: Timestamp) {
+        let unneeded = async {
+            if self.store().count_jobs_for_user(user_id).await? > 0 {
+                return Ok::<_, StoreError>(());
             }
+            let Some(doc) = self.store().get_document(ESCROW_KIND, user_id).await? else {
+                return Ok(());
+            };
+            let stored = doc
+                .body
+                .get("storedAt")
+                .and_then(Value::as_str)
+                .and_then(Timestamp::parse)
+                .unwrap_or(doc.updated);
+            if stored < since {
+                self.store()
+                    .delete_document_version(ESCROW_KIND, user_id, doc.version)
+                    .await?;
+            }
+            Ok(())
+        };
+        if let Err(e) = unneeded.await {
+            tracing::warn!(error = %e, "could not check whether an escrowed password is still needed");
         }
     }
 
@@ -1530,7 +1586,7 @@ pub fn connection_purpose(app_id: &str) -> String {
     format!("connection:{app_id}")
 }
 
-fn escrow_purpose(user_id: &str) -> String {
+pub(crate) fn escrow_purpose(user_id: &str) -> String {
     format!("escrow:{user_id}")
 }
 

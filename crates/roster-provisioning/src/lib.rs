@@ -32,6 +32,7 @@ pub mod mail;
 pub mod model;
 mod observer;
 pub mod org2org;
+mod outbox;
 pub mod scim;
 pub mod transformations;
 
@@ -50,4 +51,5 @@ pub use model::{
     MatchCriteria, ProfileMastering, SourceSettings, UserProvisioning, DEPROVISION_ACTIONS,
     ON_DEACTIVATE_ACTIONS, PASSWORD_CAPTURED, PASSWORD_WAITS_FOR_SIGN_IN,
 };
+pub use outbox::spawn_sweeper;
 pub use roster_store::{TaskQuery, TaskRecord};

@@ -22,8 +22,8 @@
 use roster_core::event::Actor;
 use roster_core::{LogEvent, User, UserStatus};
 use roster_directory::{Ctx, DirectoryChange};
-use roster_store::{NewJob, StoreError};
-use serde_json::{json, Value};
+use roster_store::{DocMark, NewJob, StoreError};
+use serde_json::{json, Map, Value};
 
 use crate::connector::{Connector, RemoteUser};
 use crate::engine::{
@@ -83,19 +83,17 @@ impl Provisioning {
             return Ok(());
         }
         let ctx = Ctx::new(Actor::system(), now());
-        for (app, mut au) in self.assignments_of(&user.id).await? {
+        for (app, au) in self.assignments_of(&user.id).await? {
             if !pushing(&app) || !app.provisioning.update_profile || au.status == "DEPROVISIONED" {
                 continue;
             }
-            au.sync_state = "SYNCING".into();
-            au.last_updated = ctx.now;
-            self.enqueue_op(
+            self.enqueue_marking(
                 &ctx,
                 &app,
                 &user.id,
                 crate::engine::PUSH_USER,
                 json!({}),
-                Some(&au),
+                syncing(ctx.now),
                 &[],
             )
             .await?;
@@ -110,7 +108,7 @@ impl Provisioning {
         let reactivated =
             from == UserStatus::Deprovisioned && user.status != UserStatus::Deprovisioned;
         if deactivated {
-            for (app, mut au) in self.assignments_of(&user.id).await? {
+            for (app, au) in self.assignments_of(&user.id).await? {
                 if !deactivates(&app) {
                     continue;
                 }
@@ -120,32 +118,21 @@ impl Provisioning {
                 if au.external_id.is_none() && au.status != "PROVISIONED" {
                     continue;
                 }
-                au.sync_state = "SYNCING".into();
-                au.last_updated = ctx.now;
-                self.enqueue_deactivate(&ctx, &app, &au, "the user was deactivated", Some(&au))
+                self.enqueue_deactivate(&ctx, &app, &au, "the user was deactivated", true)
                     .await?;
             }
         } else if reactivated {
-            for (app, mut au) in self.assignments_of(&user.id).await? {
+            for (app, _) in self.assignments_of(&user.id).await? {
                 if !pushing(&app) {
                     continue;
                 }
                 self.store()
                     .cancel_jobs_for(&app.id, &user.id, ctx.now, &[])
                     .await?;
-                au.sync_state = "SYNCING".into();
-                au.task_id = None;
-                au.last_updated = ctx.now;
-                self.enqueue_op(
-                    &ctx,
-                    &app,
-                    &user.id,
-                    REACTIVATE_USER,
-                    json!({}),
-                    Some(&au),
-                    &[],
-                )
-                .await?;
+                let mut mark = syncing(ctx.now);
+                mark.insert("taskId".into(), Value::Null);
+                self.enqueue_marking(&ctx, &app, &user.id, REACTIVATE_USER, json!({}), mark, &[])
+                    .await?;
             }
             // Group-based assignments come back with the user, as in Okta.
             self.assign_groups_of(user).await?;
@@ -177,7 +164,7 @@ impl Provisioning {
             }
             // The deactivation that preceded the deletion still has to reach the target.
             if deactivates(&app) && au.external_id.is_some() && au.status != "DEPROVISIONED" {
-                self.enqueue_deactivate(&ctx, &app, &au, "the user was deleted", None)
+                self.enqueue_deactivate(&ctx, &app, &au, "the user was deleted", false)
                     .await?;
             }
         }
@@ -247,15 +234,54 @@ impl Provisioning {
         Ok(())
     }
 
+    /// Queue a job and mark its app user, if still assigned, with `fields` (top-level
+    /// fields of the stored app user) in the same transaction. The rest of the app user stays as
+    /// the last step recorded it: a caller's older copy never undoes a step's outcome (such as
+    /// the password a push just set).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn enqueue_marking(
+        &self,
+        ctx: &Ctx,
+        app: &App,
+        user_id: &str,
+        operation: &str,
+        payload: Value,
+        fields: Map<String, Value>,
+        events: &[LogEvent],
+    ) -> Result<()> {
+        let job = NewJob {
+            id: roster_core::ids::make_id(roster_core::ids::IdKind::Other, ctx.now, rand::random()),
+            app_id: app.id.clone(),
+            user_id: user_id.to_owned(),
+            operation: operation.to_owned(),
+            payload,
+            max_attempts: self.inner.settings.max_attempts,
+            due: ctx.now,
+        };
+        let kind = app_user_kind(&app.id);
+        let mark = DocMark {
+            kind: &kind,
+            id: user_id,
+            fields,
+            updated: ctx.now,
+        };
+        self.store()
+            .enqueue_job_marking(&job, ctx.now, &mark, events)
+            .await?;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
     /// Queue the deactivation (or deletion) of `au`'s target user. The payload carries what the
-    /// job needs, so it runs after the app user is gone.
+    /// job needs, so it runs after the app user is gone. `mark`: the app user stays (a
+    /// deactivated user) and shows SYNCING meanwhile.
     pub(crate) async fn enqueue_deactivate(
         &self,
         ctx: &Ctx,
         app: &App,
         au: &AppUser,
         reason: &str,
-        keep: Option<&AppUser>,
+        mark: bool,
     ) -> Result<()> {
         let payload = json!({
             "externalId": au.external_id,
@@ -263,12 +289,27 @@ impl Provisioning {
             "action": app.deprovision_action,
             "reason": reason,
         });
-        self.enqueue_op(ctx, app, &au.user_id, DEACTIVATE_USER, payload, keep, &[])
+        if mark {
+            self.enqueue_marking(
+                ctx,
+                app,
+                &au.user_id,
+                DEACTIVATE_USER,
+                payload,
+                syncing(ctx.now),
+                &[],
+            )
             .await
+        } else {
+            self.enqueue_op(ctx, app, &au.user_id, DEACTIVATE_USER, payload, None, &[])
+                .await
+        }
     }
 
-    /// Remove an assignment: its jobs are dropped, its tasks dismissed, the app user deleted
-    /// with `events`, and the target user deactivated when the app says so.
+    /// Remove an assignment: its jobs are dropped, its tasks dismissed, the target user's
+    /// deactivation queued when the app says so, and the app user deleted with `events` — in
+    /// that order, so that acting on the change again after a crash halfway (the app user is
+    /// still there) does it all again, and once the app user is gone nothing is left to do.
     pub(crate) async fn deprovision(
         &self,
         ctx: &Ctx,
@@ -280,6 +321,16 @@ impl Provisioning {
         self.store()
             .cancel_jobs_for(&app.id, &au.user_id, ctx.now, &[])
             .await?;
+        // A push queued, running or failed may have reached the target without Roster learning
+        // the target's id (its answer was lost to a crash, or it is running right now): the
+        // deactivation then finds the user by login (and finds nothing if it never arrived). It
+        // runs after a running push of the same user, never beside it.
+        let may_exist = au.external_id.is_some()
+            || au.status == "PROVISIONED"
+            || au.sync_state != "SYNCHRONIZED";
+        if deactivates(app) && may_exist {
+            self.enqueue_deactivate(ctx, app, au, reason, false).await?;
+        }
         match self
             .store()
             .delete_document(&app_user_kind(&app.id), &au.user_id, events)
@@ -287,9 +338,6 @@ impl Provisioning {
         {
             Ok(()) | Err(StoreError::NotFound { .. }) => {}
             Err(e) => return Err(e.into()),
-        }
-        if deactivates(app) && (au.external_id.is_some() || au.status == "PROVISIONED") {
-            self.enqueue_deactivate(ctx, app, au, reason, None).await?;
         }
         Ok(())
     }
@@ -441,6 +489,14 @@ fn skipped(mut event: LogEvent, reason: &str) -> LogEvent {
     event.outcome.result = "SKIPPED".into();
     event.outcome.reason = Some(reason.into());
     event
+}
+
+/// The mark of an app user whose push (or deactivation) is queued.
+pub(crate) fn syncing(now: roster_core::Timestamp) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("syncState".into(), Value::from("SYNCING"));
+    fields.insert("lastUpdated".into(), Value::from(now.to_string()));
+    fields
 }
 
 #[cfg(test)]

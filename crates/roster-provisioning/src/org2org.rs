@@ -29,6 +29,33 @@ impl Org2OrgConnector {
 
     /// One request; any answer other than 2xx (or `ok_missing` 404) becomes a classified error.
     /// `secrets` are scrubbed from whatever the target answers.
+    /// Whether `password` is already the hub user's password: `POST /api/v1/authn` answers
+    /// 200 (signed in, or the password works but must change, or a factor is next).
+    async fn already_has_password(&self, remote: &RemoteUser, password: &SecretString) -> bool {
+        let body = json!({ "username": remote.login, "password": password.expose_secret() });
+        let request = self
+            .target
+            .request(Method::POST, "/api/v1/authn")
+            .header(ACCEPT, "application/json")
+            .json(&body);
+        let tried = format!(
+            "check the password of user {} on {}",
+            remote.login, self.target.base_url
+        );
+        match http::send(request, &tried).await {
+            Ok(answer) if answer.status.is_success() => answer
+                .json()
+                .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned))
+                .is_some_and(|s| {
+                    matches!(
+                        s.as_str(),
+                        "SUCCESS" | "PASSWORD_EXPIRED" | "MFA_REQUIRED" | "MFA_ENROLL"
+                    )
+                }),
+            _ => false,
+        }
+    }
+
     async fn call(
         &self,
         method: Method,
@@ -379,16 +406,30 @@ impl Connector for Org2OrgConnector {
             }
             let path = format!("/api/v1/users/{}", http::encode_segment(&remote.id));
             let body = json!({ "credentials": { "password": { "value": password.expose_secret() } } });
-            self.call(
-                Method::POST,
-                &path,
-                Some(body),
-                tried,
-                &[password.expose_secret()],
-                false,
-            )
-            .await
-            .map(|_| ())
+            match self
+                .call(
+                    Method::POST,
+                    &path,
+                    Some(body),
+                    tried,
+                    &[password.expose_secret()],
+                    false,
+                )
+                .await
+            {
+                Ok(_) => Ok(()),
+                // A hub that keeps password history refuses the password it already has: an
+                // earlier attempt of this push set it and Roster did not learn so (it was
+                // killed, or the answer was lost). Signing in with it tells.
+                Err(e)
+                    if e.status == Some(400)
+                        && e.field.as_deref() == Some("password")
+                        && self.already_has_password(remote, password).await =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
         }
         .boxed()
     }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use roster_provisioning::{spawn_worker, KeyRing, Provisioning, Settings, StandardConnectors};
+use roster_provisioning::{
+    spawn_sweeper, spawn_worker, KeyRing, Provisioning, Settings, StandardConnectors,
+};
 use roster_server::AppState;
 
 use crate::cli::DbArgs;
@@ -32,6 +34,7 @@ pub fn attach(mut state: AppState, db: &DbArgs) -> anyhow::Result<AppState> {
         .clone()
         .with_observer(provisioning.observer());
     spawn_worker(provisioning.clone());
+    spawn_sweeper(provisioning.clone());
     let imports = roster_imports::Imports::new(
         provisioning.clone(),
         state.directory.clone(),
@@ -76,7 +79,10 @@ fn upload_dir(db: &DbArgs) -> PathBuf {
 /// `ROSTER_PROVISIONING_WORKERS` (claim loops in this process, default 4; 0 runs none, for a
 /// server that only queues jobs for the workers of others sharing its PostgreSQL database) and
 /// `ROSTER_PROVISIONING_LEASE_SECONDS` (how long a claimed job stays leased before another
-/// worker may take it over, default 120; a dead server's jobs wait this long).
+/// worker may take it over, default 120; a dead server's jobs wait this long), and
+/// `ROSTER_OUTBOX_LEASE_SECONDS` (how long a change's outbox entry waits for the request that
+/// wrote it before a sweeper acts on it, default 30: after a crash, a change's pushes are
+/// queued this long after the restart at the latest).
 fn settings_from_env() -> anyhow::Result<Settings> {
     let mut settings = Settings::default();
     if let Some(n) = env_number("ROSTER_PROVISIONING_WORKERS")? {
@@ -92,6 +98,13 @@ fn settings_from_env() -> anyhow::Result<Settings> {
             "ROSTER_PROVISIONING_LEASE_SECONDS must be at least 1"
         );
         settings.lease = std::time::Duration::from_secs(secs);
+    }
+    if let Some(secs) = env_number("ROSTER_OUTBOX_LEASE_SECONDS")? {
+        anyhow::ensure!(
+            (1..=3600).contains(&secs),
+            "ROSTER_OUTBOX_LEASE_SECONDS must be between 1 and 3600, not {secs}"
+        );
+        settings.outbox_lease = std::time::Duration::from_secs(secs);
     }
     tracing::info!(
         workers = settings.workers,
