@@ -125,6 +125,11 @@ pub(crate) struct Inner {
     pub(crate) keys: KeyRing,
     pub(crate) connectors: Arc<dyn ConnectorFactory>,
     pub(crate) wake: Notify,
+    /// Set by [`Provisioning::stop_taking_work`]: the worker loops and the outbox sweeper end
+    /// after their current step.
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
+    /// The jobs this process is executing now (their leases are ours).
+    pub(crate) running: std::sync::Mutex<std::collections::HashSet<String>>,
     pub(crate) settings: Settings,
     /// Parsed app transformations by app id, with the document they were parsed from: a push
     /// reads the stored document and parses it again only when it changed.
@@ -179,6 +184,8 @@ impl Provisioning {
                 keys,
                 connectors,
                 wake: Notify::new(),
+                stopping: Default::default(),
+                running: Default::default(),
                 settings,
                 transformations: Default::default(),
                 mail: Default::default(),
@@ -836,6 +843,7 @@ impl Provisioning {
         let Some(job) = self.store().claim_job(now, lease_until).await? else {
             return Ok(None);
         };
+        let _running = Running::new(self, &job.id);
         let ctx = Ctx::new(Actor::system(), now);
         if job.operation == crate::group_push::PUSH_GROUP {
             return self.run_group_push(&ctx, &job).await.map(Some);
@@ -883,6 +891,9 @@ impl Provisioning {
 
     /// Wait until a job may be due (an enqueue or retry wakes it at once).
     pub async fn idle(&self) {
+        if self.is_stopping() {
+            return;
+        }
         tokio::select! {
             _ = self.inner.wake.notified() => {}
             _ = tokio::time::sleep(self.inner.settings.poll) => {}
@@ -1488,6 +1499,82 @@ impl Provisioning {
     }
 }
 
+impl Provisioning {
+    /// Graceful shutdown, first half: the worker loops and the outbox sweeper take no new work;
+    /// the steps running now go on.
+    pub fn stop_taking_work(&self) {
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.inner.wake.notify_waiters();
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.inner
+            .stopping
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Graceful shutdown, second half: wait up to `bound` for the running steps to finish, then
+    /// give the leases of those still running back to the queue (QUEUED, due now), so another
+    /// server — or this one restarted — takes them at once instead of after the lease. Returns
+    /// how many steps finished and how many leases were given back.
+    pub async fn finish_running_steps(&self, bound: Duration) -> (usize, usize) {
+        self.stop_taking_work();
+        let started = self.running_jobs().len();
+        let deadline = tokio::time::Instant::now() + bound;
+        while !self.running_jobs().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let left = self.running_jobs();
+        let mut released = 0;
+        for id in &left {
+            match self.store().release_job(id, now()).await {
+                Ok(true) => released += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(job = %id, error = %e, "could not give back a job's lease at shutdown; it is taken over when the lease ends")
+                }
+            }
+        }
+        (started.saturating_sub(left.len()), released)
+    }
+
+    fn running_jobs(&self) -> Vec<String> {
+        self.inner
+            .running
+            .lock()
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Marks a job as executing in this process while it lives.
+struct Running<'a> {
+    provisioning: &'a Provisioning,
+    id: String,
+}
+
+impl<'a> Running<'a> {
+    fn new(provisioning: &'a Provisioning, id: &str) -> Self {
+        if let Ok(mut set) = provisioning.inner.running.lock() {
+            set.insert(id.to_owned());
+        }
+        Running {
+            provisioning,
+            id: id.to_owned(),
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.provisioning.inner.running.lock() {
+            set.remove(&self.id);
+        }
+    }
+}
+
 /// Run the worker until the runtime shuts down: `settings.workers` claim loops, each one step
 /// at a time and idle when nothing is due. Every claim leases its job atomically, so the loops
 /// never run one job twice.
@@ -1503,7 +1590,7 @@ pub fn spawn_worker(provisioning: Provisioning) -> tokio::task::JoinHandle<()> {
 }
 
 async fn worker_loop(provisioning: Provisioning) {
-    loop {
+    while !provisioning.is_stopping() {
         match provisioning.run_once().await {
             Ok(Some(outcome)) => tracing::debug!(?outcome, "provisioning step"),
             Ok(None) => provisioning.idle().await,

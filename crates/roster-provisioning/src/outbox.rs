@@ -185,7 +185,7 @@ impl Provisioning {
 /// once while a sweep finds a full batch.
 pub fn spawn_sweeper(provisioning: Provisioning) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
+        while !provisioning.is_stopping() {
             match provisioning.sweep_outbox().await {
                 Ok(n) if n >= SWEEP_BATCH as usize => continue,
                 Ok(_) => {}

@@ -366,6 +366,24 @@ impl Store {
         self.finish(tx, doc, DocWrite::IfPresent, events).await
     }
 
+    /// Give a running job's lease back (its server is shutting down before the step ended):
+    /// QUEUED and due at `now`, the interrupted claim not counted. Returns whether it was still
+    /// running.
+    pub async fn release_job(&self, job_id: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let mut sql = self.sql();
+        sql.push(
+            "UPDATE provisioning_jobs SET status = 'QUEUED', locked_until = NULL, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, due = ",
+        );
+        sql.bind(now.to_string());
+        sql.push(", updated = ");
+        sql.bind(now.to_string());
+        sql.push(" WHERE id = ");
+        sql.bind(job_id);
+        sql.push(" AND status = 'RUNNING'");
+        Ok(self.pool.execute(&sql, "give back a job's lease").await? > 0)
+    }
+
     /// The job failed but may succeed later: queue it again for `due`.
     pub async fn reschedule_job(
         &self,

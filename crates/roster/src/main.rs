@@ -123,6 +123,8 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<()> {
         .ensure_defaults(Clock::System.now())
         .await
         .map_err(|e| anyhow::anyhow!("preparing the default policy: {e}"))?;
+    let engine = state.provisioning.clone();
+    let grace = shutdown_grace()?;
     let console = roster_console::router(state.clone());
     let app = roster_server::app_with(state, console);
 
@@ -132,16 +134,55 @@ async fn serve(args: cli::ServeArgs) -> anyhow::Result<()> {
         writeln!(out, "Roster listening on http://{local}")?;
         out.flush()?;
     }
-    axum_serve(listener, app).await?;
+    // SIGTERM (or Ctrl-C): the workers take no new job at once, HTTP stops accepting and
+    // drains its requests, then the running steps get `grace` to finish; the leases of those
+    // still running are given back, so no job waits for its lease to run out.
+    let stopping = engine.clone();
+    axum_serve(listener, app, async move {
+        shutdown_signal().await;
+        if let Some(engine) = &stopping {
+            engine.stop_taking_work();
+        }
+    })
+    .await?;
+    if let Some(engine) = &engine {
+        let (finished, released) = engine.finish_running_steps(grace).await;
+        tracing::info!(
+            finished,
+            released,
+            grace_seconds = grace.as_secs(),
+            "provisioning steps finished or given back"
+        );
+    }
     tracing::info!("shutting down: connections drained, closing the database");
     store.close().await;
     Ok(())
 }
 
-async fn axum_serve(listener: TcpListener, app: axum::Router) -> anyhow::Result<()> {
+/// `ROSTER_SHUTDOWN_GRACE_SECONDS` (default 20): how long running provisioning steps may take
+/// to finish after SIGTERM before their jobs are given back to the queue.
+fn shutdown_grace() -> anyhow::Result<std::time::Duration> {
+    let secs = match std::env::var("ROSTER_SHUTDOWN_GRACE_SECONDS") {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse::<u64>().with_context(|| {
+            format!("ROSTER_SHUTDOWN_GRACE_SECONDS must be a whole number of seconds, not {v:?}")
+        })?,
+        _ => 20,
+    };
+    anyhow::ensure!(
+        secs <= 600,
+        "ROSTER_SHUTDOWN_GRACE_SECONDS must be at most 600, not {secs}"
+    );
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+async fn axum_serve(
+    listener: TcpListener,
+    app: axum::Router,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(signal)
         .await
         .context("serving HTTP")
 }

@@ -254,45 +254,16 @@ async fn writer(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_spoke_killed_again_and_again_loses_no_change() {
-    let t0 = Instant::now();
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("kill loop seed {seed}");
-    let mut rng = Rng(seed | 1);
-
-    let hub_token = random_token();
-    let hub = Server::start(Options {
-        bootstrap_token: Some(hub_token.clone()),
-        env: quiet_env(),
-        ..Options::default()
-    });
-    let hub_api = Client::new(&hub.url, &hub_token);
-
-    let spoke_dir = tempfile::tempdir().unwrap();
-    let spoke_data = spoke_dir.path().join("data");
-    let spoke_token = random_token();
-    let spoke_opts = || Options {
-        data_dir: Some(spoke_data.clone()),
-        bootstrap_token: Some(spoke_token.clone()),
-        env: quiet_env(),
-        ..Options::default()
-    };
-
-    // The spoke: an Org2Org app pushing creates, profiles, passwords and deactivations, with
-    // a group assigned to it.
-    let spoke = Server::start(spoke_opts());
-    let api = Client::new(&spoke.url, &spoke_token);
+/// On the spoke behind `api`: an active Org2Org app pushing to `hub_url` (creates, profiles,
+/// passwords with CHANGE, deactivations) and a group assigned to it. Returns (app id, group id).
+async fn org2org_with_group(api: &Client, hub_url: &str, hub_token: &str) -> (String, String) {
     let app = api
         .ok(
             reqwest::Method::POST,
             "/api/v1/apps",
             Some(
                 json!({"name": "okta_org2org", "label": "Hub org", "signOnMode": "SAML_2_0",
-                        "settings": {"app": {"baseUrl": hub.url}}}),
+                        "settings": {"app": {"baseUrl": hub_url}}}),
             ),
         )
         .await;
@@ -326,6 +297,42 @@ async fn a_spoke_killed_again_and_again_loses_no_change() {
         Some(json!({})),
     )
     .await;
+    (app_id, group_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_spoke_killed_again_and_again_loses_no_change() {
+    let t0 = Instant::now();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("kill loop seed {seed}");
+    let mut rng = Rng(seed | 1);
+
+    let hub_token = random_token();
+    let hub = Server::start(Options {
+        bootstrap_token: Some(hub_token.clone()),
+        env: quiet_env(),
+        ..Options::default()
+    });
+    let hub_api = Client::new(&hub.url, &hub_token);
+
+    let spoke_dir = tempfile::tempdir().unwrap();
+    let spoke_data = spoke_dir.path().join("data");
+    let spoke_token = random_token();
+    let spoke_opts = || Options {
+        data_dir: Some(spoke_data.clone()),
+        bootstrap_token: Some(spoke_token.clone()),
+        env: quiet_env(),
+        ..Options::default()
+    };
+
+    // The spoke: an Org2Org app pushing creates, profiles, passwords and deactivations, with
+    // a group assigned to it.
+    let spoke = Server::start(spoke_opts());
+    let api = Client::new(&spoke.url, &spoke_token);
+    let (_app_id, group_id) = org2org_with_group(&api, &hub.url, &hub_token).await;
     drop(spoke);
 
     // Kill loop: start the spoke, let the writers run for 0.3-1.5 s, SIGKILL it.
@@ -570,4 +577,131 @@ async fn clients_hanging_up_mid_write_leave_the_server_working() {
             .await;
         assert_eq!(status, 200, "write {i} after the hang-ups: {body}");
     }
+}
+
+/// SIGTERM in the middle of pushing: the spoke takes no new job, lets its running steps finish
+/// (or gives their leases back), and exits 0 with work still queued; restarted with a lease of
+/// ten minutes, it finishes the rest at once — no job was left RUNNING under a dead lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_mid_push_finishes_running_steps_and_leaves_no_lease_behind() {
+    const USERS: usize = 120;
+    let hub_token = random_token();
+    let hub = Server::start(Options {
+        bootstrap_token: Some(hub_token.clone()),
+        env: quiet_env(),
+        ..Options::default()
+    });
+    let spoke_dir = tempfile::tempdir().unwrap();
+    let spoke_data = spoke_dir.path().join("data");
+    let spoke_token = random_token();
+    let spoke_opts = |workers: &str| {
+        let mut env = quiet_env();
+        env.push(("ROSTER_PROVISIONING_WORKERS".into(), workers.into()));
+        env.push(("ROSTER_PROVISIONING_LEASE_SECONDS".into(), "600".into()));
+        env.push(("ROSTER_SHUTDOWN_GRACE_SECONDS".into(), "5".into()));
+        Options {
+            data_dir: Some(spoke_data.clone()),
+            bootstrap_token: Some(spoke_token.clone()),
+            env,
+            ..Options::default()
+        }
+    };
+    // Intake without workers: the pushes of USERS new users wait in the queue.
+    let mut intake = Server::start(spoke_opts("0"));
+    let api = Client::new(&intake.url, &spoke_token);
+    let (_, group_id) = org2org_with_group(&api, &hub.url, &hub_token).await;
+
+    let mut creates = Vec::new();
+    for w in 0..8 {
+        let api = api.clone();
+        let group_id = group_id.clone();
+        creates.push(tokio::spawn(async move {
+            for i in (w..USERS).step_by(8) {
+                let login = format!("term{i}@example.com");
+                api.ok(
+                    reqwest::Method::POST,
+                    "/api/v1/users?activate=true",
+                    Some(json!({
+                        "profile": {"login": login, "email": login, "firstName": "Term", "lastName": "Inate"},
+                        "credentials": {"password": {"value": format!("Term-{i}-Aa9!xyz")}},
+                        "groupIds": [group_id],
+                    })),
+                )
+                .await;
+            }
+        }));
+    }
+    for c in creates {
+        c.await.unwrap();
+    }
+    assert!(intake.terminate().success());
+    // Four workers push; once some users reached the hub and many are still queued, SIGTERM.
+    let mut spoke = Server::start(spoke_opts("4"));
+    let t = Instant::now();
+    loop {
+        if sqlite_count(&hub.data_dir, "SELECT COUNT(*) FROM users").await >= 6 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "nothing reached the hub"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t = Instant::now();
+    let status = spoke.terminate();
+    let took = t.elapsed();
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    let running = sqlite_count(
+        &spoke_data,
+        "SELECT COUNT(*) FROM provisioning_jobs WHERE status = 'RUNNING'",
+    )
+    .await;
+    let queued = sqlite_count(
+        &spoke_data,
+        "SELECT COUNT(*) FROM provisioning_jobs WHERE status = 'QUEUED'",
+    )
+    .await;
+    eprintln!(
+        "SIGTERM: exited in {:.2}s, {queued} jobs left queued, {running} running",
+        took.as_secs_f64()
+    );
+    assert_eq!(
+        running, 0,
+        "a job was left RUNNING under a lease nobody holds"
+    );
+    assert!(queued > 0, "the spoke kept taking jobs after SIGTERM");
+
+    let spoke = Server::start(spoke_opts("4"));
+    let api = Client::new(&spoke.url, &spoke_token);
+    let t = Instant::now();
+    loop {
+        let left = sqlite_count(
+            &spoke_data,
+            "SELECT COUNT(*) FROM provisioning_jobs WHERE status <> 'FAILED'",
+        )
+        .await;
+        if left == 0 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "{left} jobs left a minute after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let hub_api = Client::new(&hub.url, &hub_token);
+    let hub_users = hub_api.list_all("/api/v1/users").await;
+    let logins: HashSet<String> = hub_users
+        .iter()
+        .map(|u| u["profile"]["login"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(hub_users.len(), USERS, "users on the hub");
+    assert_eq!(logins.len(), USERS, "a user reached the hub twice");
+    assert!(hub_users.iter().all(|u| u["status"] == "ACTIVE"));
+    let (status, tasks) = api
+        .send(reqwest::Method::GET, "/api/v1/tasks?status=OPEN", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(tasks.as_array().unwrap().len(), 0, "open tasks: {tasks}");
 }
