@@ -5,11 +5,23 @@ use roster_core::LogEvent;
 use crate::compile::{compile_into, Entity};
 use crate::error::StoreError;
 use crate::model::{clamp_limit, EventQuery, Order, Page};
+use crate::sql::Dialect;
 use crate::store::{into_page, Store};
 
 /// Events per call that [`Store::append_events_batch`] is comfortable with; larger slices
 /// work but hold one transaction open for longer.
 pub const EVENT_BATCH_HINT: usize = 50_000;
+
+/// PostgreSQL: the 64-bit id of the oldest transaction of this database that holds an xid and
+/// is still running (`pg_stat_activity.backend_xid`, widened with the current epoch), or the
+/// largest bigint when there is none. Transactions of other databases on the server do not
+/// hold back this database's System Log. Nodes must connect with one role (PostgreSQL shows
+/// `backend_xid` of one's own role's sessions).
+const OLDEST_RUNNING_XID: &str = "COALESCE((SELECT MIN(((n.next >> 32) - CASE WHEN a.xid > (n.next & 4294967295) THEN 1 ELSE 0 END) * 4294967296 + a.xid) \
+     FROM (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity \
+           WHERE datname = current_database() AND backend_xid IS NOT NULL) a, \
+          (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next) n), \
+     9223372036854775807)";
 
 impl Store {
     /// Append events on their own (changes write theirs through their own method).
@@ -62,6 +74,13 @@ impl Store {
                 Order::Desc => " AND log_events.seq < ",
             });
             sql.bind(seq);
+        }
+        if query.order == Order::Asc && self.dialect() == Dialect::Postgres {
+            // Only events whose transaction is older than every write transaction still running
+            // in this database: a seq taken before a later one but committed after it would
+            // otherwise be skipped by a reader following `after` (migrations/postgres/0006).
+            sql.push(" AND log_events.txid::text::bigint < ")
+                .push(OLDEST_RUNNING_XID);
         }
         sql.push(match query.order {
             Order::Asc => " ORDER BY log_events.seq ASC LIMIT ",
