@@ -1581,6 +1581,20 @@ impl Drop for Running<'_> {
 pub fn spawn_worker(provisioning: Provisioning) -> tokio::task::JoinHandle<()> {
     let loops = provisioning.inner.settings.workers;
     tokio::spawn(async move {
+        if loops > 0 {
+            let waker = provisioning.clone();
+            match provisioning
+                .store()
+                .listen_for_jobs(move || waker.inner.wake.notify_waiters())
+                .await
+            {
+                Ok(true) => tracing::debug!("workers wake on jobs queued by any server"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for jobs queued by other servers; their jobs start at the next poll")
+                }
+            }
+        }
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..loops {
             set.spawn(worker_loop(provisioning.clone()));

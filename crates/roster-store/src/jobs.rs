@@ -31,6 +31,9 @@ pub struct NewJob {
     pub due: Timestamp,
 }
 
+/// The PostgreSQL notification channel of new jobs.
+const JOBS_CHANNEL: &str = "roster_jobs";
+
 /// Top-level fields to set on an existing document when a job is queued.
 #[derive(Debug, Clone)]
 pub struct DocMark<'a> {
@@ -236,7 +239,50 @@ impl Store {
         ]);
         sql.push(")");
         tx.execute(&sql, "enqueue a provisioning job").await?;
+        if self.dialect() == Dialect::Postgres {
+            // Delivered when the transaction commits (once per transaction): the idle workers of
+            // every server on this database wake up (see `Store::listen_for_jobs`).
+            let mut notify = self.sql();
+            notify.push("SELECT pg_notify('");
+            notify.push(JOBS_CHANNEL);
+            notify.push("', '')");
+            tx.fetch_optional(&notify, "wake the workers").await?;
+        }
         Ok(())
+    }
+
+    /// PostgreSQL: call `wake` whenever any server on this database commits a new job, so idle
+    /// workers start at once instead of at their next poll (`LISTEN roster_jobs`; the listener
+    /// reconnects by itself after a lost connection). `false` on SQLite, where every writer is
+    /// in this process and wakes its workers directly.
+    pub async fn listen_for_jobs(
+        &self,
+        wake: impl Fn() + Send + 'static,
+    ) -> Result<bool, StoreError> {
+        let crate::sql::Pool::Postgres(pool) = &self.pool else {
+            return Ok(false);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(StoreError::db("listen for new jobs"))?;
+        listener
+            .listen(JOBS_CHANNEL)
+            .await
+            .map_err(StoreError::db("listen for new jobs"))?;
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => wake(),
+                    Err(e) => {
+                        // Notifications sent meanwhile are lost: wake once, the workers look.
+                        tracing::warn!(error = %e, "lost the job notifications; reconnecting");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        wake();
+                    }
+                }
+            }
+        });
+        Ok(true)
     }
 
     /// Claim the oldest due job (or one whose lease expired), leasing it until `lease_until`

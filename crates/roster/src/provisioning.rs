@@ -79,7 +79,9 @@ fn upload_dir(db: &DbArgs) -> PathBuf {
 /// `ROSTER_PROVISIONING_WORKERS` (claim loops in this process, default 4; 0 runs none, for a
 /// server that only queues jobs for the workers of others sharing its PostgreSQL database) and
 /// `ROSTER_PROVISIONING_LEASE_SECONDS` (how long a claimed job stays leased before another
-/// worker may take it over, default 120; a dead server's jobs wait this long), and
+/// worker may take it over, default 120; a dead server's jobs wait this long),
+/// `ROSTER_PROVISIONING_POLL_SECONDS` (how often idle workers look for due jobs, default 2;
+/// a job queued by this server or, on PostgreSQL, by any server wakes them at once), and
 /// `ROSTER_OUTBOX_LEASE_SECONDS` (how long a change's outbox entry waits for the request that
 /// wrote it before a sweeper acts on it, default 30: after a crash, a change's pushes are
 /// queued this long after the restart at the latest).
@@ -98,6 +100,13 @@ fn settings_from_env() -> anyhow::Result<Settings> {
             "ROSTER_PROVISIONING_LEASE_SECONDS must be at least 1"
         );
         settings.lease = std::time::Duration::from_secs(secs);
+    }
+    if let Some(secs) = env_number("ROSTER_PROVISIONING_POLL_SECONDS")? {
+        anyhow::ensure!(
+            (1..=3600).contains(&secs),
+            "ROSTER_PROVISIONING_POLL_SECONDS must be between 1 and 3600, not {secs}"
+        );
+        settings.poll = std::time::Duration::from_secs(secs);
     }
     if let Some(secs) = env_number("ROSTER_OUTBOX_LEASE_SECONDS")? {
         anyhow::ensure!(

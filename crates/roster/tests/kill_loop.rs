@@ -705,3 +705,73 @@ async fn sigterm_mid_push_finishes_running_steps_and_leaves_no_lease_behind() {
     assert_eq!(status, 200);
     assert_eq!(tasks.as_array().unwrap().len(), 0, "open tasks: {tasks}");
 }
+
+/// Two servers on one PostgreSQL database: one takes the changes (no workers), the other
+/// pushes — and its idle workers, which poll only every ten minutes here, start at once because
+/// a job queued by the first server wakes them (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_queued_on_one_server_wakes_the_workers_of_another() {
+    let pg = support::PgDatabase::create().await;
+    let hub_token = random_token();
+    let hub = Server::start(Options {
+        bootstrap_token: Some(hub_token.clone()),
+        env: quiet_env(),
+        ..Options::default()
+    });
+    let token = random_token();
+    let node = |workers: &str| {
+        let mut env = quiet_env();
+        env.push(("ROSTER_PROVISIONING_WORKERS".into(), workers.into()));
+        env.push(("ROSTER_PROVISIONING_POLL_SECONDS".into(), "600".into()));
+        Options {
+            database_url: Some(pg.url.clone()),
+            bootstrap_token: Some(token.clone()),
+            env,
+            ..Options::default()
+        }
+    };
+    let intake = Server::start(node("0"));
+    let api = Client::new(&intake.url, &token);
+    let (app_id, group_id) = org2org_with_group(&api, &hub.url, &hub_token).await;
+    let _pusher = Server::start(node("2"));
+    // Let the pusher's workers go idle (they looked once at start: nothing was due).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for i in 0..5 {
+        let login = format!("woken{i}@example.com");
+        api.ok(
+            reqwest::Method::POST,
+            "/api/v1/users?activate=true",
+            Some(json!({
+                "profile": {"login": login, "email": login, "firstName": "Wo", "lastName": "Ken"},
+                "groupIds": [group_id],
+            })),
+        )
+        .await;
+    }
+    let t = Instant::now();
+    loop {
+        let users = api
+            .ok(
+                reqwest::Method::GET,
+                &format!("/api/v1/apps/{app_id}/users"),
+                None,
+            )
+            .await;
+        let users = users.as_array().unwrap();
+        if users.len() == 5 && users.iter().all(|u| u["syncState"] == "SYNCHRONIZED") {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the pushing server did not wake up: {users:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "pushed by the other server {:.2}s after the last create",
+        t.elapsed().as_secs_f64()
+    );
+    drop(_pusher);
+    drop(intake);
+    pg.drop_db().await;
+}
