@@ -300,8 +300,56 @@ async fn org2org_with_group(api: &Client, hub_url: &str, hub_token: &str) -> (St
     (app_id, group_id)
 }
 
+/// Where the spokes keep their data: one SQLite file, or one PostgreSQL database shared by two.
+enum SpokeDb {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl SpokeDb {
+    async fn rows(&self, sql: &str) -> Vec<String> {
+        match self {
+            SpokeDb::Sqlite(dir) => sqlite_rows(dir, sql).await,
+            SpokeDb::Postgres(url) => {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap();
+                let _ = conn.close().await;
+                rows.into_iter().map(|(r,)| r).collect()
+            }
+        }
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        match self {
+            SpokeDb::Sqlite(dir) => sqlite_count(dir, sql).await,
+            SpokeDb::Postgres(url) => {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut conn).await.unwrap();
+                let _ = conn.close().await;
+                n
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_spoke_killed_again_and_again_loses_no_change() {
+    let dir = tempfile::tempdir().unwrap();
+    kill_loop(SpokeDb::Sqlite(dir.path().join("data")), 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_spokes_on_one_postgres_killed_in_turn_lose_no_change() {
+    let pg = support::PgDatabase::create().await;
+    kill_loop(SpokeDb::Postgres(pg.url.clone()), 2).await;
+    pg.drop_db().await;
+}
+
+/// The kill loop against `nodes` spokes sharing `db`: each round starts the missing spokes,
+/// runs the writers against them for 0.3-1.5 s, and SIGKILLs one of them.
+async fn kill_loop(db: SpokeDb, nodes: usize) {
     let t0 = Instant::now();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -318,11 +366,16 @@ async fn a_spoke_killed_again_and_again_loses_no_change() {
     });
     let hub_api = Client::new(&hub.url, &hub_token);
 
-    let spoke_dir = tempfile::tempdir().unwrap();
-    let spoke_data = spoke_dir.path().join("data");
     let spoke_token = random_token();
     let spoke_opts = || Options {
-        data_dir: Some(spoke_data.clone()),
+        data_dir: match &db {
+            SpokeDb::Sqlite(dir) => Some(dir.clone()),
+            SpokeDb::Postgres(_) => None,
+        },
+        database_url: match &db {
+            SpokeDb::Sqlite(_) => None,
+            SpokeDb::Postgres(url) => Some(url.clone()),
+        },
         bootstrap_token: Some(spoke_token.clone()),
         env: quiet_env(),
         ..Options::default()
@@ -335,16 +388,24 @@ async fn a_spoke_killed_again_and_again_loses_no_change() {
     let (_app_id, group_id) = org2org_with_group(&api, &hub.url, &hub_token).await;
     drop(spoke);
 
-    // Kill loop: start the spoke, let the writers run for 0.3-1.5 s, SIGKILL it.
+    // Kill loop: start the missing spokes, let the writers run for 0.3-1.5 s, SIGKILL one.
     let tried = Arc::new(Mutex::new(Tried::default()));
+    let mut spokes: Vec<Option<Server>> = (0..nodes).map(|_| None).collect();
     for round in 0..KILLS {
-        let mut spoke = Server::start(spoke_opts());
-        let client = Client::new(&spoke.url, &spoke_token);
+        for slot in spokes.iter_mut() {
+            if slot.is_none() {
+                *slot = Some(Server::start(spoke_opts()));
+            }
+        }
+        let clients: Vec<Client> = spokes
+            .iter()
+            .map(|s| Client::new(&s.as_ref().unwrap().url, &spoke_token))
+            .collect();
         let stop = Arc::new(AtomicBool::new(false));
         let mut writers = Vec::new();
         for w in 0..WRITERS {
             writers.push(tokio::spawn(writer(
-                client.clone(),
+                clients[w % nodes].clone(),
                 group_id.clone(),
                 tried.clone(),
                 stop.clone(),
@@ -354,17 +415,20 @@ async fn a_spoke_killed_again_and_again_loses_no_change() {
             )));
         }
         tokio::time::sleep(Duration::from_millis(300 + rng.below(1_200))).await;
-        let mut child = spoke.child.take().unwrap();
+        let victim = rng.below(nodes as u64) as usize;
+        let mut child = spokes[victim].as_mut().unwrap().child.take().unwrap();
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        spokes[victim] = None;
         stop.store(true, Ordering::Relaxed);
         for w in writers {
             w.await.unwrap();
         }
     }
-    let outbox_left = sqlite_count(&spoke_data, "SELECT COUNT(*) FROM change_outbox").await;
+    drop(spokes);
+    let outbox_left = db.count("SELECT COUNT(*) FROM change_outbox").await;
     eprintln!(
-        "{KILLS} kills in {:.1}s; {} users answered as created; {outbox_left} changes left in the outbox at the last kill",
+        "{KILLS} kills of {nodes} spoke(s) in {:.1}s; {} users answered as created; {outbox_left} changes left in the outbox at the end",
         t0.elapsed().as_secs_f64(),
         tried.lock().unwrap().users.len()
     );
@@ -374,22 +438,20 @@ async fn a_spoke_killed_again_and_again_loses_no_change() {
     let api = Client::new(&spoke.url, &spoke_token);
     let settle = Instant::now();
     loop {
-        let outbox = sqlite_count(&spoke_data, "SELECT COUNT(*) FROM change_outbox").await;
-        let jobs = sqlite_count(
-            &spoke_data,
-            "SELECT COUNT(*) FROM provisioning_jobs WHERE status <> 'FAILED'",
-        )
-        .await;
+        let outbox = db.count("SELECT COUNT(*) FROM change_outbox").await;
+        let jobs = db
+            .count("SELECT COUNT(*) FROM provisioning_jobs WHERE status <> 'FAILED'")
+            .await;
         if outbox == 0 && jobs == 0 {
             break;
         }
         if settle.elapsed() > Duration::from_secs(120) {
-            let left = sqlite_rows(
-                &spoke_data,
-                "SELECT 'outbox ' || id || ' attempts ' || attempts || ' lease ' || lease_until || ' error ' || COALESCE(last_error, '-') FROM change_outbox \
-                 UNION ALL SELECT 'job ' || operation || ' ' || user_id || ' ' || status || ' due ' || due || ' locked ' || COALESCE(locked_until, '-') || ' attempts ' || attempts || ' ' || substr(COALESCE(last_error, '-'), 1, 400) FROM provisioning_jobs WHERE status <> 'FAILED'",
-            )
-            .await;
+            let left = db
+                .rows(
+                    "SELECT 'outbox ' || id || ' attempts ' || attempts || ' lease ' || lease_until || ' error ' || COALESCE(last_error, '-') FROM change_outbox \
+                     UNION ALL SELECT 'job ' || operation || ' ' || user_id || ' ' || status || ' due ' || due || ' locked ' || COALESCE(locked_until, '-') || ' attempts ' || attempts || ' ' || substr(COALESCE(last_error, '-'), 1, 400) FROM provisioning_jobs WHERE status <> 'FAILED'",
+                )
+                .await;
             panic!(
                 "{outbox} outbox entries and {jobs} jobs left after 120 s: {:?}\nspoke log:\n{}\nhub log:\n{}",
                 &left[..left.len().min(3)],
@@ -461,7 +523,7 @@ async fn a_spoke_killed_again_and_again_loses_no_change() {
         })
         .count();
     eprintln!(
-        "kill loop: {} spoke users ({} in the group), {KILLS} kills: lost {lost}, duplicated {duplicated}, stale {stale}, not deactivated {not_deactivated}, unknown on the hub {hub_extra}",
+        "kill loop, {nodes} spoke(s): {} spoke users ({} in the group), {KILLS} kills: lost {lost}, duplicated {duplicated}, stale {stale}, not deactivated {not_deactivated}, unknown on the hub {hub_extra}",
         spoke_users.len(),
         member_ids.len()
     );
