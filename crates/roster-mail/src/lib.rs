@@ -1,7 +1,8 @@
 //! Roster's mail: what a message says and how it leaves.
 //!
 //! - [`template`]: Okta's template names (`UserActivation`, `PasswordResetByAdmin`,
-//!   `ForgotPassword`, `ForgotPasswordDenied`, `PasswordChanged`) with default subjects, plain
+//!   `ForgotPassword`, `ForgotPasswordDenied`, `PasswordChanged`, and Roster's own
+//!   `PasswordExpired`) with default subjects, plain
 //!   text and HTML bodies, and Okta's `${...}` variables (`${user.profile.firstName}`,
 //!   `${activationLink}`, `${resetPasswordLink}`, `${org.name}`). A template that names an
 //!   unknown variable is refused by [`Template::check`], before any mail is due.
@@ -33,7 +34,9 @@ pub mod template;
 
 pub use message::{compose, sanitize_header_text};
 pub use smtp::{Mailer, SendError, SendErrorKind, SmtpSettings, TlsMode};
-pub use template::{Rendered, Template, TemplateName, Vars, VARIABLES};
+pub use template::{
+    check_source, html_to_text, variables_in, Rendered, Template, TemplateName, Vars, VARIABLES,
+};
 
 pub use lettre::message::Mailbox;
 pub use lettre::{Address, Message};

@@ -196,6 +196,11 @@ impl Mailer {
     /// A mailer for `settings`, sending as `from` (`Name <address>` or an address).
     pub fn new(settings: &SmtpSettings, from: &str) -> Result<Self, MailError> {
         let from = crate::message::parse_mailbox("the sender (ROSTER_EMAIL_FROM)", from)?;
+        Mailer::with_sender(settings, from)
+    }
+
+    /// A mailer for `settings`, sending as `from`.
+    pub fn with_sender(settings: &SmtpSettings, from: Mailbox) -> Result<Self, MailError> {
         let params = || {
             TlsParameters::new(settings.host.clone())
                 .map_err(|e| MailError::InvalidUrl(format!("TLS cannot be prepared: {e}")))

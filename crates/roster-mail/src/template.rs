@@ -31,15 +31,20 @@ pub enum TemplateName {
     ForgotPasswordDenied,
     /// The user changed their own password.
     PasswordChanged,
+    /// An administrator expired the user's password (`expire_password?sendEmail=true`): they
+    /// choose a new one at their next sign-in. Okta lists no template for this notice; the name
+    /// is Roster's.
+    PasswordExpired,
 }
 
 impl TemplateName {
-    pub const ALL: [TemplateName; 5] = [
+    pub const ALL: [TemplateName; 6] = [
         TemplateName::UserActivation,
         TemplateName::PasswordResetByAdmin,
         TemplateName::ForgotPassword,
         TemplateName::ForgotPasswordDenied,
         TemplateName::PasswordChanged,
+        TemplateName::PasswordExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +54,21 @@ impl TemplateName {
             TemplateName::ForgotPassword => "ForgotPassword",
             TemplateName::ForgotPasswordDenied => "ForgotPasswordDenied",
             TemplateName::PasswordChanged => "PasswordChanged",
+            TemplateName::PasswordExpired => "PasswordExpired",
+        }
+    }
+
+    /// The variable that carries this template's one-time link, if it has one. A customized
+    /// body must use it, or the mail could not do its job (Okta refuses such a body too).
+    pub fn link_variable(self) -> Option<&'static str> {
+        match self {
+            TemplateName::UserActivation => Some("activationLink"),
+            TemplateName::PasswordResetByAdmin | TemplateName::ForgotPassword => {
+                Some("resetPasswordLink")
+            }
+            TemplateName::ForgotPasswordDenied
+            | TemplateName::PasswordChanged
+            | TemplateName::PasswordExpired => None,
         }
     }
 
@@ -84,6 +104,12 @@ impl TemplateName {
                 "The password of your account ${user.profile.login} was just changed.",
                 None,
                 "If you did this, there is nothing to do. If you did not, contact your administrator at once.",
+            ),
+            TemplateName::PasswordExpired => (
+                "${org.name}: choose a new password at your next sign-in",
+                "Your administrator has expired the password of your account ${user.profile.login}. The next time you sign in at ${baseURL}/login, you will be asked to choose a new one.",
+                None,
+                "Sign in with your current password, or with the temporary one your administrator gives you. If you did not expect this, contact your administrator.",
             ),
         };
         let mut text = format!("Hello ${{user.profile.firstName}},\n\n{intro}\n\n");
@@ -176,6 +202,17 @@ impl fmt::Debug for Rendered {
 }
 
 impl Template {
+    /// A template from an HTML body (an Okta customization has a subject and an HTML `body`):
+    /// the plain-text alternative is derived from the HTML, links written out.
+    pub fn from_html(name: &str, subject: &str, html: &str) -> Template {
+        Template {
+            name: name.to_owned(),
+            subject: subject.to_owned(),
+            text: html_to_text(html),
+            html: html.to_owned(),
+        }
+    }
+
     /// Every problem of the template's three parts (unknown variables, unclosed `${`), so a
     /// template that could not render is refused when it is saved.
     pub fn check(&self) -> Result<(), Vec<MailError>> {
@@ -214,6 +251,126 @@ impl Template {
             html,
         })
     }
+}
+
+/// Check one template part (`part` names it in the error) for unknown variables and an
+/// unclosed `${`, without rendering it.
+pub fn check_source(part: &str, source: &str) -> Result<(), MailError> {
+    substitute(part, source, &|_| String::new()).map(|_| ())
+}
+
+/// The variables `source` uses, in order, each once (unknown names included).
+pub fn variables_in(source: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let name = after[..end].trim().to_owned();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// A plain-text rendering of an HTML body: tags dropped, block ends as line breaks, a link
+/// written as `label: href` so the plain part still carries it, and the common entities
+/// decoded. `${...}` variables pass through untouched.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut pending_href: Option<String> = None;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&decode_entities(&rest[..open]));
+        let Some(close) = rest[open..].find('>') else {
+            out.push_str(&decode_entities(&rest[open..]));
+            rest = "";
+            break;
+        };
+        let tag = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        let lower = tag.trim().to_ascii_lowercase();
+        let name: String = lower
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let closing = lower.starts_with('/');
+        match (name.as_str(), closing) {
+            ("style" | "script" | "head" | "title", false) => {
+                // Skip their content.
+                let end = format!("</{name}");
+                match rest.to_ascii_lowercase().find(&end) {
+                    Some(at) => {
+                        rest = &rest[at..];
+                        if let Some(gt) = rest.find('>') {
+                            rest = &rest[gt + 1..];
+                        }
+                    }
+                    None => rest = "",
+                }
+            }
+            ("a", false) => pending_href = attribute(tag, "href"),
+            ("a", true) => {
+                if let Some(href) = pending_href.take() {
+                    let label = out.trim_end();
+                    if !label.ends_with(href.as_str()) {
+                        out.push_str(&format!(": {href}"));
+                    }
+                }
+            }
+            ("br", _) => out.push('\n'),
+            ("p" | "div" | "tr" | "h1" | "h2" | "h3" | "h4" | "li" | "table", true) => {
+                out.push_str("\n\n")
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&decode_entities(rest));
+    // Collapse runs of spaces and of blank lines.
+    let mut text = String::new();
+    let mut blank = 0;
+    for line in out.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            blank += 1;
+            if blank == 1 && !text.is_empty() {
+                text.push('\n');
+            }
+        } else {
+            blank = 0;
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text.trim_end().to_owned() + "\n"
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let at = lower.find(&format!("{name}="))?;
+    let value = &tag[at + name.len() + 1..];
+    let value = value.trim_start();
+    let (quote, body) = match value.chars().next()? {
+        q @ ('"' | '\'') => (Some(q), &value[1..]),
+        _ => (None, value),
+    };
+    let end = match quote {
+        Some(q) => body.find(q)?,
+        None => body.find(char::is_whitespace).unwrap_or(body.len()),
+    };
+    Some(decode_entities(&body[..end]))
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 fn substitute(
@@ -329,6 +486,33 @@ mod tests {
             ]
         );
         assert!("Nope".parse::<TemplateName>().is_err());
+    }
+
+    #[test]
+    fn an_html_body_gives_a_plain_text_part_that_keeps_its_links() {
+        let t = Template::from_html(
+            "ForgotPassword",
+            "Reset at ${org.name}",
+            "<html><head><style>p { color: red }</style></head><body><p>Hi ${user.profile.firstName} &amp; co,</p><p><a href=\"${resetPasswordLink}\">Reset it</a><br>Thanks</p></body></html>",
+        );
+        assert_eq!(t.check(), Ok(()));
+        assert_eq!(
+            t.text,
+            "Hi ${user.profile.firstName} & co,\n\nReset it: ${resetPasswordLink}\nThanks\n"
+        );
+        let r = t.render(&vars()).unwrap();
+        assert!(r
+            .text
+            .contains("Reset it: https://id.example.com/reset_password/TOKEN"));
+        assert_eq!(
+            variables_in(&t.html),
+            ["user.profile.firstName", "resetPasswordLink"]
+        );
+        assert_eq!(
+            TemplateName::ForgotPassword.link_variable(),
+            Some("resetPasswordLink")
+        );
+        assert!(check_source("body", "${nope").is_err());
     }
 
     #[test]
