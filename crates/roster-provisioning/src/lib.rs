@@ -23,6 +23,7 @@
 mod assignments;
 pub mod connector;
 pub mod crypto;
+pub mod email_settings;
 pub mod engine;
 pub mod error;
 pub mod group_push;

@@ -19,11 +19,12 @@ use roster_core::event::Severity;
 use roster_core::ids::{make_id, IdKind};
 use roster_core::{LogEvent, User, UserStatus};
 use roster_directory::{Ctx, DirectoryError, OneTimeLink};
-use roster_mail::{Mailer, SendErrorKind, TemplateName, Vars};
+use roster_mail::{Mailbox, Mailer, SendErrorKind, TemplateName, Vars};
 use roster_store::{Job, NewJob, TaskRecord};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
+use crate::email_settings::MailerSource;
 use crate::engine::{backoff, plus, task_id_for, Provisioning, Result, StepOutcome};
 use crate::error::ErrorKind;
 
@@ -34,10 +35,15 @@ pub const MAIL_QUEUE: &str = "email";
 /// The System Log event of every delivery outcome.
 pub const DELIVERY_EVENT: &str = "system.email.delivery";
 
-/// Where and how mail is sent, installed once at start-up ([`Provisioning::set_mail`]).
+/// Where and how mail is sent, installed once at start-up ([`Provisioning::set_mail`]). An
+/// enabled server made through `/api/v1/email-servers` takes precedence over `mailer`
+/// (`crate::email_settings`).
 #[derive(Debug, Clone)]
 pub struct MailConfig {
-    pub mailer: Mailer,
+    /// The operator's server (`ROSTER_SMTP_URL`), if any.
+    pub mailer: Option<Mailer>,
+    /// The sender (`ROSTER_EMAIL_FROM`), if set; used with API-configured servers too.
+    pub from: Option<Mailbox>,
     /// The server's public URL: links are `{public_url}{link.path()}`, as the API's
     /// `sendEmail=false` answers build them.
     pub public_url: String,
@@ -105,9 +111,19 @@ impl Provisioning {
         }
     }
 
-    /// Whether mail is configured on this server.
-    pub fn mail_configured(&self) -> bool {
-        self.inner.mail.get().is_some()
+    /// Whether mail can go out now: an enabled server made through the API, or the operator's
+    /// `ROSTER_SMTP_URL`.
+    pub async fn mail_configured(&self) -> bool {
+        if self.inner.mail.get().is_some_and(|c| c.mailer.is_some()) {
+            return true;
+        }
+        match self.list_email_servers().await {
+            Ok(servers) => servers.iter().any(|s| s.enabled),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the email servers failed");
+                false
+            }
+        }
     }
 
     /// Queue `template` for `user`, with `link` when the template carries one. Returns the
@@ -120,11 +136,11 @@ impl Provisioning {
         template: TemplateName,
         link: Option<&OneTimeLink>,
     ) -> Result<Option<String>> {
-        if !self.mail_configured() {
+        if !self.mail_configured().await {
             tracing::warn!(
                 user = %user.id,
                 template = template.as_str(),
-                "no mail server is configured (ROSTER_SMTP_URL): the email is not sent"
+                "no mail server is configured (ROSTER_SMTP_URL or /api/v1/email-servers): the email is not sent"
             );
             return Ok(None);
         }
@@ -160,12 +176,13 @@ impl Provisioning {
     /// nothing. Failures are logged, never returned, so the answer reveals nothing.
     pub async fn forgot_password_by_email(&self, ctx: &Ctx, username: &str) {
         let username = username.trim();
-        if username.is_empty() || username.len() > 256 || !self.mail_configured() {
-            if !self.mail_configured() {
-                tracing::warn!(
-                    "forgot password asked, but no mail server is configured (ROSTER_SMTP_URL)"
-                );
-            }
+        if username.is_empty() || username.len() > 256 {
+            return;
+        }
+        if !self.mail_configured().await {
+            tracing::warn!(
+                "forgot password asked, but no mail server is configured (ROSTER_SMTP_URL or /api/v1/email-servers)"
+            );
             return;
         }
         let directory = &self.inner.directory;
@@ -310,18 +327,33 @@ impl Provisioning {
                 "dismiss the task",
             ));
         };
-        let Some(config) = self.inner.mail.get() else {
+        let not_configured = || {
+            MailFailure {
             // Retried: a server that is starting has not installed its settings yet, and
             // another server sharing the queue may have them.
-            return Err(MailFailure {
-                retryable: true,
-                ..MailFailure::permanent(
-                    "email.not_configured",
-                    "no mail server is configured on the server that ran the job".into(),
-                    "the server's worker has no ROSTER_SMTP_URL / ROSTER_EMAIL_FROM",
-                    "set ROSTER_SMTP_URL and ROSTER_EMAIL_FROM on every server that runs workers, restart it, then retry the task",
-                )
-            });
+            retryable: true,
+            ..MailFailure::permanent(
+                "email.not_configured",
+                "no mail server is configured on the server that ran the job".into(),
+                "the server's worker has no ROSTER_SMTP_URL, and no email server is enabled in /api/v1/email-servers",
+                "enable an email server (POST /api/v1/email-servers), or set ROSTER_SMTP_URL and ROSTER_EMAIL_FROM on every server that runs workers and restart it; then retry the task",
+            )
+        }
+        };
+        let Some(config) = self.inner.mail.get() else {
+            return Err(not_configured());
+        };
+        let (mailer, source) = match self.current_mailer().await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Err(not_configured()),
+            Err(e) => {
+                return Err(MailFailure::permanent(
+                    "email.server_settings",
+                    format!("the email server's settings cannot be used: {}", e.code()),
+                    "the enabled email server's password does not open with this master key, or its settings are not usable",
+                    "set the email server's password again (PATCH /api/v1/email-servers/{id}), then retry the task",
+                ))
+            }
         };
         let mut vars = Vars::new();
         for key in ["firstName", "lastName", "login", "email"] {
@@ -379,7 +411,22 @@ impl Provisioning {
             };
             vars.set(var, url);
         }
-        let rendered = name.default_template().render(&vars).map_err(|e| {
+        let language = user.profile_str("preferredLanguage");
+        let template = self
+            .template_for(name, language)
+            .await
+            .map_err(|e| MailFailure {
+                code: "email.internal",
+                retryable: true,
+                said: format!(
+                    "Roster failed reading the template's customizations: {}",
+                    e.code()
+                ),
+                status: None,
+                cause: "the database failed".into(),
+                remediation: "check the database; the mail is retried".into(),
+            })?;
+        let rendered = template.render(&vars).map_err(|e| {
             MailFailure::permanent(
                 "email.template",
                 e.to_string(),
@@ -393,8 +440,8 @@ impl Provisioning {
             .collect::<Vec<_>>()
             .join(" ");
         let address = user.profile_str("email").unwrap_or("");
-        let message = roster_mail::compose(config.mailer.from(), &display, address, &rendered)
-            .map_err(|e| {
+        let message =
+            roster_mail::compose(mailer.from(), &display, address, &rendered).map_err(|e| {
                 MailFailure::permanent(
                     "email.invalid_recipient",
                     e.to_string(),
@@ -402,25 +449,35 @@ impl Provisioning {
                     "correct the user's profile.email, then retry the task",
                 )
             })?;
-        match config.mailer.send(message).await {
-            Ok(()) => Ok(Delivery::Sent(config.mailer.server().to_owned())),
+        let (where_set, fix_credentials) = match &source {
+            MailerSource::Environment => (
+                "ROSTER_SMTP_URL".to_owned(),
+                "fix the user and password in ROSTER_SMTP_URL (or ROSTER_SMTP_USERNAME / ROSTER_SMTP_PASSWORD), restart, then retry the task".to_owned(),
+            ),
+            MailerSource::Api { id, alias } => (
+                format!("the email server {alias:?} (/api/v1/email-servers/{id})"),
+                format!("fix the username and password of the email server {alias:?} (PATCH /api/v1/email-servers/{id}), then retry the task"),
+            ),
+        };
+        match mailer.send(message).await {
+            Ok(()) => Ok(Delivery::Sent(mailer.server().to_owned())),
             Err(e) => {
                 let (cause, remediation) = match (e.kind, e.code) {
                     (SendErrorKind::Transient, _) => (
                         "the mail server could not be reached or asked Roster to try later",
-                        "check that the server in ROSTER_SMTP_URL is up and reachable; the mail is retried with backoff",
+                        format!("check that the server in {where_set} is up and reachable; the mail is retried with backoff"),
                     ),
                     (SendErrorKind::Permanent, Some(530 | 534 | 535 | 538)) => (
                         "the mail server refused Roster's credentials",
-                        "fix the user and password in ROSTER_SMTP_URL (or ROSTER_SMTP_USERNAME / ROSTER_SMTP_PASSWORD), restart, then retry the task",
+                        fix_credentials,
                     ),
                     (SendErrorKind::Permanent, Some(550..=554)) => (
                         "the mail server refused the sender or the recipient (relay denied, unknown mailbox)",
-                        "allow ROSTER_EMAIL_FROM to relay through the server, or correct the user's profile.email, then retry the task",
+                        "allow ROSTER_EMAIL_FROM to relay through the server, or correct the user's profile.email, then retry the task".to_owned(),
                     ),
                     (SendErrorKind::Permanent, _) => (
                         "the mail server refused the mail for good, or the TLS it was asked for cannot be had",
-                        "read what the server said, fix ROSTER_SMTP_URL or the server, then retry the task",
+                        format!("read what the server said, fix {where_set} or the server, then retry the task"),
                     ),
                 };
                 Err(MailFailure {
@@ -432,7 +489,7 @@ impl Provisioning {
                     said: e.message,
                     status: e.code,
                     cause: cause.into(),
-                    remediation: remediation.into(),
+                    remediation,
                 })
             }
         }
