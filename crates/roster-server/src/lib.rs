@@ -128,7 +128,7 @@ pub fn link_routes() -> Router<AppState> {
 /// `roster-console`, which builds on this crate) merged in under the same layers. `pages` serves
 /// the one-time link paths (see [`link_routes`]).
 pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
-    use okta::{groups, policies, roles, schemas, tokens, users};
+    use okta::{email_servers, groups, policies, roles, schemas, tokens, users};
     let api = Router::new()
         .route("/logs", get(logs::list_logs))
         .route("/users", get(users::list).post(users::create))
@@ -176,6 +176,17 @@ pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
             "/meta/schemas/user/default",
             get(schemas::get).post(schemas::update),
         )
+        .route(
+            "/email-servers",
+            get(email_servers::list).post(email_servers::create),
+        )
+        .route(
+            "/email-servers/{id}",
+            get(email_servers::get)
+                .patch(email_servers::update)
+                .delete(email_servers::delete),
+        )
+        .route("/email-servers/{id}/test", post(email_servers::test))
         .route("/api-tokens", get(tokens::list))
         .route("/api-tokens/{id}", get(tokens::get).delete(tokens::revoke))
         .merge(apps::router())

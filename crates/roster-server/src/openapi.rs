@@ -324,6 +324,12 @@ impl Modify for Security {
         crate::okta::tokens::list,
         crate::okta::tokens::get,
         crate::okta::tokens::revoke,
+        crate::okta::email_servers::list,
+        crate::okta::email_servers::create,
+        crate::okta::email_servers::get,
+        crate::okta::email_servers::update,
+        crate::okta::email_servers::delete,
+        crate::okta::email_servers::test,
         crate::okta::authn::authn,
         crate::okta::authn::recovery_password,
         openapi_json
@@ -338,6 +344,7 @@ impl Modify for Security {
         (name = "Role", description = "Administrator roles of users"),
         (name = "SystemLog", description = "The System Log"),
         (name = "Authentication", description = "Primary authentication"),
+        (name = "EmailServer", description = "Custom SMTP servers (passwords are never returned)"),
         (name = "Meta", description = "This document")
     )
 )]

@@ -63,6 +63,8 @@ struct Smtp {
 #[derive(Debug, Clone)]
 struct Mail {
     to: String,
+    /// The user the sender authenticated as (a sink started with `--accept-auth`).
+    auth_login: Option<String>,
     headers: Vec<(String, String)>,
     raw_head: String,
     text: String,
@@ -94,14 +96,20 @@ impl Mail {
 
 impl Smtp {
     fn start(port: u16, reject_auth: bool) -> Smtp {
+        Smtp::start_with(port, if reject_auth { &["--reject-auth"] } else { &[] })
+    }
+
+    /// A sink that takes only `user` with `password` (535 for anything else).
+    fn start_accepting(port: u16, user: &str, password: &str) -> Smtp {
+        Smtp::start_with(port, &["--accept-auth", &format!("{user}:{password}")])
+    }
+
+    fn start_with(port: u16, args: &[&str]) -> Smtp {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("mail");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
         let mut cmd = Command::new(smtp_python());
-        cmd.arg(&script).arg(port.to_string()).arg(&dir);
-        if reject_auth {
-            cmd.arg("--reject-auth");
-        }
+        cmd.arg(&script).arg(port.to_string()).arg(&dir).args(args);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -144,6 +152,7 @@ impl Smtp {
                     .to_owned();
                 Mail {
                     to: v["rcptTos"][0].as_str().unwrap_or("").to_owned(),
+                    auth_login: v["authLogin"].as_str().map(str::to_owned),
                     headers: v["headers"]
                         .as_array()
                         .unwrap()
@@ -673,4 +682,222 @@ async fn smtp_down_is_retried_and_refused_credentials_open_a_task() {
     let list = console.get("/admin/tasks").await;
     assert!(list.html.contains("Email delivery"), "{}", list.html);
     assert!(!list.html.contains("Wrong-Secret-9"));
+}
+
+/// The server may have mail settings only from the API: start it without `ROSTER_SMTP_URL`
+/// (or with `env_smtp` as the operator's fallback) and with a sender.
+fn roster_with_env(env_smtp: Option<&str>) -> (Server, Api) {
+    let mut env = vec![
+        ("ROSTER_EMAIL_FROM".to_owned(), FROM.to_owned()),
+        ("ROSTER_ORG_NAME".to_owned(), "Example Org".to_owned()),
+    ];
+    if let Some(url) = env_smtp {
+        env.push(("ROSTER_SMTP_URL".into(), url.into()));
+    }
+    serve(Options {
+        env,
+        ..Options::default()
+    })
+}
+
+/// The fields named by an error's causes.
+fn fields_of(error: &Value) -> Vec<String> {
+    error["errorCauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["location"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn email_servers_through_the_api_take_precedence_and_never_show_their_password() {
+    const PASSWORD: &str = "Sink-Secret-42x";
+    const WRONG: &str = "Wrong-Sink-Pass-7";
+    let api_sink = Smtp::start_accepting(free_port(), "mailer", PASSWORD);
+    let env_sink = Smtp::start(free_port(), false);
+    let (server, api) = roster_with_env(Some(&env_sink.url()));
+
+    // Bad input is a 400 naming every field at fault, never a 500.
+    let (status, e) = api.post("/api/v1/email-servers", json!({})).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["errorCode"], "E0000001");
+    assert_eq!(
+        fields_of(&e),
+        ["alias", "host", "port", "username", "password"],
+        "{e}"
+    );
+    let (status, e) = api
+        .post(
+            "/api/v1/email-servers",
+            json!({"alias": "Relay", "host": "smtp://mail.example.com", "port": 70000,
+                   "username": "mailer", "password": PASSWORD, "tls": "MAYBE"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(fields_of(&e), ["host", "port", "tls"], "{e}");
+    let (status, e) = api
+        .post(
+            "/api/v1/email-servers",
+            json!({"alias": "Relay", "host": "127.0.0.1", "port": "25",
+                   "username": "mailer", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(fields_of(&e), ["port"], "{e}");
+    let (status, e) = api
+        .post(
+            "/api/v1/email-servers",
+            json!({"alias": "Relay", "host": "127.0.0.1", "port": 25,
+                   "username": "mailer", "password": 12345}),
+        )
+        .await;
+    assert_eq!(
+        (status, fields_of(&e)),
+        (400, vec!["password".to_owned()]),
+        "{e}"
+    );
+
+    // Create: 201, Okta's shape, no password.
+    let (status, created) = api
+        .post(
+            "/api/v1/email-servers",
+            json!({"alias": "Sink relay", "host": "127.0.0.1", "port": api_sink.port,
+                   "username": "mailer", "password": PASSWORD, "enabled": true, "tls": "NONE"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["alias"], "Sink relay");
+    assert_eq!(created["port"], api_sink.port);
+    assert_eq!(created["username"], "mailer");
+    assert_eq!(created["enabled"], true);
+    assert!(created.get("password").is_none(), "{created}");
+    let listed = api.ok(Method::GET, "/api/v1/email-servers", None).await;
+    assert_eq!(listed["email-servers"][0]["id"], id.as_str(), "{listed}");
+    let got = api
+        .ok(Method::GET, &format!("/api/v1/email-servers/{id}"), None)
+        .await;
+    assert_eq!(got["email-servers"][0]["host"], "127.0.0.1", "{got}");
+    assert!(!listed.to_string().contains(PASSWORD) && !got.to_string().contains(PASSWORD));
+    let (status, e) = api.get("/api/v1/email-servers/nope").await;
+    assert_eq!((status, e["errorCode"].as_str()), (404, Some("E0000007")));
+
+    // A test send arrives, sent as the server's user.
+    let (status, e) = api
+        .post(&format!("/api/v1/email-servers/{id}/test"), json!({}))
+        .await;
+    assert_eq!(
+        (status, fields_of(&e)),
+        (400, vec!["toAddress".to_owned()]),
+        "{e}"
+    );
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/email-servers/{id}/test"),
+            json!({"toAddress": "admin@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let test_mail = api_sink.nth_to("admin@example.com", 1).await;
+    assert_eq!(test_mail.auth_login.as_deref(), Some("mailer"));
+    assert_eq!(test_mail.header("From"), FROM);
+    assert!(test_mail.text.contains("Sink relay"), "{}", test_mail.text);
+
+    // A wrong password: the test says which field, and the password is nowhere.
+    api.ok(
+        Method::PATCH,
+        &format!("/api/v1/email-servers/{id}"),
+        Some(json!({"password": WRONG})),
+    )
+    .await;
+    let (status, e) = api
+        .post(
+            &format!("/api/v1/email-servers/{id}/test"),
+            json!({"toAddress": "admin@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(fields_of(&e), ["password"], "{e}");
+    assert!(!e.to_string().contains(WRONG));
+    let patched = api
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/email-servers/{id}"),
+            Some(json!({"password": PASSWORD, "alias": "Sink relay 2"})),
+        )
+        .await;
+    assert_eq!(patched["alias"], "Sink relay 2");
+    assert!(patched.get("password").is_none());
+
+    // Mail goes through the enabled API server, not ROSTER_SMTP_URL.
+    let ada = user(
+        &api,
+        "ada@example.com",
+        "Ada",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{ada}/lifecycle/reset_password?sendEmail=true"),
+        None,
+    )
+    .await;
+    let via_api = api_sink.nth_to("ada@example.com", 1).await;
+    assert_eq!(via_api.auth_login.as_deref(), Some("mailer"));
+    let link = via_api.link(&format!("{}/reset_password/", server.url));
+    // Disabled, it steps aside: the next mail takes ROSTER_SMTP_URL.
+    let disabled = api
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/email-servers/{id}"),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(disabled["enabled"], false);
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{ada}/lifecycle/reset_password?sendEmail=true"),
+        None,
+    )
+    .await;
+    let via_env = env_sink.nth_to("ada@example.com", 1).await;
+    assert_eq!(via_env.auth_login, None);
+    assert_eq!(
+        api_sink
+            .mails()
+            .iter()
+            .filter(|m| m.to == "ada@example.com")
+            .count(),
+        1
+    );
+
+    // Delete: 204, then 404.
+    let (status, _) = api
+        .send(Method::DELETE, &format!("/api/v1/email-servers/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = api.get(&format!("/api/v1/email-servers/{id}")).await;
+    assert_eq!(status, 404);
+
+    // The System Log has every change, and the passwords are nowhere.
+    for kind in ["create", "update", "delete", "test"] {
+        let events = api
+            .events_of_type(&format!("system.email.server.{kind}"))
+            .await;
+        assert!(!events.is_empty(), "no system.email.server.{kind} event");
+    }
+    let updates = api.events_of_type("system.email.server.update").await;
+    assert!(updates
+        .iter()
+        .any(|e| e["debugContext"]["debugData"]["changed"] == "password"));
+    assert_nowhere(
+        &server,
+        &api,
+        &api_sink,
+        &[PASSWORD.to_owned(), WRONG.to_owned(), token_of(&link)],
+    )
+    .await;
 }

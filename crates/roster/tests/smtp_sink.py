@@ -1,12 +1,14 @@
 """A real SMTP server for crates/roster/tests/email.rs (aiosmtpd, Debian python3-aiosmtpd).
 
-Usage: smtp_sink.py PORT DIR [--reject-auth]
+Usage: smtp_sink.py PORT DIR [--reject-auth | --accept-auth USER:PASSWORD]
 
 Each message received is written to DIR as N.eml (the bytes as received) and N.json (the
 envelope, the headers, and the decoded text/plain and text/html parts), N.eml first, N.json
 last and renamed into place, so a reader that sees N.json sees a whole message. With
 --reject-auth the server requires AUTH (over plain text, as a test relay may) and refuses every
-credential with 535, as a relay with a wrong password does. Prints READY once it listens.
+credential with 535, as a relay with a wrong password does. With --accept-auth it accepts that one
+user and password (and refuses others with 535), and records the user a message was sent as in
+N.json's "authLogin". Prints READY once it listens.
 """
 
 import email
@@ -43,6 +45,7 @@ class Sink:
             "headers": [[k, str(v)] for k, v in message.items()],
             "text": parts["text/plain"],
             "html": parts["text/html"],
+            "authLogin": session.auth_data if isinstance(session.auth_data, str) else None,
         }
         with open(stem + ".json.tmp", "w") as f:
             json.dump(record, f)
@@ -54,6 +57,17 @@ def refuse(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=False, handled=False)
 
 
+def accepting(user, password):
+    def check(server, session, envelope, mechanism, auth_data):
+        login = getattr(auth_data, "login", b"") or b""
+        secret = getattr(auth_data, "password", b"") or b""
+        if login == user.encode() and secret == password.encode():
+            return AuthResult(success=True, auth_data=user)
+        return AuthResult(success=False, handled=False)
+
+    return check
+
+
 def main():
     port = int(sys.argv[1])
     directory = sys.argv[2]
@@ -62,6 +76,11 @@ def main():
     kwargs = {}
     if reject:
         kwargs = dict(authenticator=refuse, auth_required=True, auth_require_tls=False)
+    if "--accept-auth" in sys.argv[3:]:
+        user, password = sys.argv[sys.argv.index("--accept-auth") + 1].split(":", 1)
+        kwargs = dict(
+            authenticator=accepting(user, password), auth_required=True, auth_require_tls=False
+        )
     controller = Controller(Sink(directory), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("READY", flush=True)

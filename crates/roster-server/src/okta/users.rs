@@ -306,7 +306,7 @@ struct ResetBody {
     path = "/api/v1/users/{id}/lifecycle/{op}",
     operation_id = "userLifecycle",
     tag = "User",
-    params(("id" = String, Path, description = "User id or login"), ("op" = String, Path, description = "activate, reactivate, deactivate, suspend, unsuspend, unlock, reset_password, expire_password or expire_password_with_temp_password"), ("sendEmail" = Option<bool>, Query, description = "false returns the activation or reset link"), ("tempPassword" = Option<bool>, Query, description = "expire_password: also set a temporary password")),
+    params(("id" = String, Path, description = "User id or login"), ("op" = String, Path, description = "activate, reactivate, deactivate, suspend, unsuspend, unlock, reset_password, expire_password or expire_password_with_temp_password"), ("sendEmail" = Option<bool>, Query, description = "false returns the activation or reset link; true on expire_password mails a PasswordExpired notice"), ("tempPassword" = Option<bool>, Query, description = "expire_password: also set a temporary password")),
     responses((status = 200, description = "`{}`, a link, or the user", body = crate::openapi::LifecycleResult), crate::openapi::ApiErrors),
 )]
 pub async fn lifecycle(
@@ -332,7 +332,15 @@ pub async fn lifecycle(
             ))
         }
     };
-    let send_email = params.bool("sendEmail", lifecycle_op != LifecycleOp::ResetPassword)?;
+    // Okta sends mail by default on activation; a reset answers its link unless asked, and an
+    // expired password is announced only when asked (`sendEmail=true`).
+    let send_email = params.bool(
+        "sendEmail",
+        !matches!(
+            lifecycle_op,
+            LifecycleOp::ResetPassword | LifecycleOp::ExpirePassword
+        ),
+    )?;
     let temp_password = params.bool("tempPassword", op == "expire_password_with_temp_password")?;
     if lifecycle_op == LifecycleOp::ResetPassword {
         let reset: ResetBody = parse_json(&body)?;
@@ -359,6 +367,17 @@ pub async fn lifecycle(
                 _ => super::mail::TemplateName::UserActivation,
             };
             super::mail::queue(&state, &ctx, user, template, Some(link)).await?;
+        }
+        if let (LifecycleOp::ExpirePassword, Some(user)) = (lifecycle_op, &result.user) {
+            // The notice carries no link and never the temporary password.
+            super::mail::queue(
+                &state,
+                &ctx,
+                user,
+                super::mail::TemplateName::PasswordExpired,
+                None,
+            )
+            .await?;
         }
     }
     let base = &state.config.public_url;
