@@ -42,9 +42,16 @@ pub struct StandardConnectors {
 }
 
 impl StandardConnectors {
+    /// The connectors with the default timeout per request ([`crate::http::DEFAULT_TARGET_TIMEOUT`]).
     pub fn new() -> Result<Self, ProvisioningError> {
+        Self::with_timeout(crate::http::DEFAULT_TARGET_TIMEOUT)
+    }
+
+    /// The connectors, each request to a target limited to `timeout`.
+    pub fn with_timeout(timeout: Duration) -> Result<Self, ProvisioningError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
+            .timeout(timeout)
             .build()
             .map_err(|_| ProvisioningError::Crypto("the HTTP client cannot be built".into()))?;
         Ok(StandardConnectors { http })

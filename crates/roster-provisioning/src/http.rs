@@ -12,8 +12,10 @@ use serde_json::Value;
 use crate::connector::ConnectorResult;
 use crate::error::{ConnectorError, ErrorKind};
 
-/// How long one request to a target may take.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one request to a target may take, unless the operator says otherwise
+/// (`ROSTER_TARGET_TIMEOUT_SECONDS`, given to [`crate::StandardConnectors::with_timeout`], which
+/// sets it on the connectors' HTTP client).
+pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where a connector sends its requests: a base URL and a token presented with an
 /// `Authorization` scheme (`SSWS` for Okta-style APIs, `Bearer` for SCIM). `Debug` never shows
@@ -92,13 +94,15 @@ impl Answer {
     }
 }
 
-/// Send `request` with [`TIMEOUT`]; a failure before any answer is a transient error.
+/// Send `request` (the client's timeout applies); a failure before the whole answer arrived —
+/// no connection, no answer in time, a connection that broke while the body was read — is a
+/// transient error.
 pub(crate) async fn send(request: RequestBuilder, tried: &str) -> ConnectorResult<Answer> {
-    let response = match request.timeout(TIMEOUT).send().await {
+    let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
             let said = if e.is_timeout() {
-                format!("no answer within {}s", TIMEOUT.as_secs())
+                "no answer within the target timeout (ROSTER_TARGET_TIMEOUT_SECONDS)".to_owned()
             } else if e.is_connect() {
                 "the connection was refused or could not be made".to_owned()
             } else {
@@ -109,7 +113,23 @@ pub(crate) async fn send(request: RequestBuilder, tried: &str) -> ConnectorResul
     };
     let status = response.status();
     let headers = response.headers().clone();
-    let text = response.text().await.unwrap_or_default();
+    let text = match response.text().await {
+        Ok(text) => text,
+        Err(e) => {
+            let said = if e.is_timeout() {
+                format!(
+                    "HTTP {}, then the rest of the answer did not arrive within the target timeout",
+                    status.as_u16()
+                )
+            } else {
+                format!(
+                    "HTTP {}, then the connection broke before the answer was read",
+                    status.as_u16()
+                )
+            };
+            return Err(ConnectorError::new(ErrorKind::Transient, tried, said));
+        }
+    };
     Ok(Answer {
         status,
         headers,

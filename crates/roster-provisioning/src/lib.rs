@@ -45,6 +45,7 @@ pub use engine::{
 };
 pub use error::{ConnectorError, ErrorKind, ProvisioningError};
 pub use group_push::{GroupPushMapping, TargetGroup, PUSH_GROUP};
+pub use http::DEFAULT_TARGET_TIMEOUT;
 pub use lifecycle::{DEACTIVATE_USER, REACTIVATE_USER};
 pub use mail::{MailConfig, MAIL_QUEUE, SEND_EMAIL};
 pub use model::{

@@ -22,7 +22,18 @@ pub fn attach(mut state: AppState, db: &DbArgs) -> anyhow::Result<AppState> {
     if keys.is_fixed() {
         tracing::info!("provisioning secrets are sealed with the key from ROSTER_MASTER_KEY");
     }
-    let connectors = StandardConnectors::new().context("preparing the connectors")?;
+    let timeout = match env_number("ROSTER_TARGET_TIMEOUT_SECONDS")? {
+        Some(secs) => {
+            anyhow::ensure!(
+                (1..=600).contains(&secs),
+                "ROSTER_TARGET_TIMEOUT_SECONDS must be between 1 and 600, not {secs}"
+            );
+            std::time::Duration::from_secs(secs)
+        }
+        None => roster_provisioning::DEFAULT_TARGET_TIMEOUT,
+    };
+    let connectors =
+        StandardConnectors::with_timeout(timeout).context("preparing the connectors")?;
     let provisioning = Provisioning::new(
         state.directory.clone(),
         keys,
@@ -80,7 +91,9 @@ fn upload_dir(db: &DbArgs) -> PathBuf {
 /// server that only queues jobs for the workers of others sharing its PostgreSQL database) and
 /// `ROSTER_PROVISIONING_LEASE_SECONDS` (how long a claimed job stays leased before another
 /// worker may take it over, default 120; a dead server's jobs wait this long),
-/// `ROSTER_PROVISIONING_POLL_SECONDS` (how often idle workers look for due jobs, default 2;
+/// `ROSTER_PROVISIONING_MAX_ATTEMPTS` (claims before a retryable failure opens a task, default
+/// 8), `ROSTER_PROVISIONING_BACKOFF_MS` (the first retry's delay, doubled each time, default
+/// 2000), `ROSTER_PROVISIONING_POLL_SECONDS` (how often idle workers look for due jobs, default 2;
 /// a job queued by this server or, on PostgreSQL, by any server wakes them at once), and
 /// `ROSTER_OUTBOX_LEASE_SECONDS` (how long a change's outbox entry waits for the request that
 /// wrote it before a sweeper acts on it, default 30: after a crash, a change's pushes are
@@ -100,6 +113,20 @@ fn settings_from_env() -> anyhow::Result<Settings> {
             "ROSTER_PROVISIONING_LEASE_SECONDS must be at least 1"
         );
         settings.lease = std::time::Duration::from_secs(secs);
+    }
+    if let Some(n) = env_number("ROSTER_PROVISIONING_MAX_ATTEMPTS")? {
+        anyhow::ensure!(
+            (1..=100).contains(&n),
+            "ROSTER_PROVISIONING_MAX_ATTEMPTS must be between 1 and 100, not {n}"
+        );
+        settings.max_attempts = i64::try_from(n).unwrap_or(8);
+    }
+    if let Some(ms) = env_number("ROSTER_PROVISIONING_BACKOFF_MS")? {
+        anyhow::ensure!(
+            (10..=600_000).contains(&ms),
+            "ROSTER_PROVISIONING_BACKOFF_MS must be between 10 and 600000, not {ms}"
+        );
+        settings.base_backoff = std::time::Duration::from_millis(ms);
     }
     if let Some(secs) = env_number("ROSTER_PROVISIONING_POLL_SECONDS")? {
         anyhow::ensure!(

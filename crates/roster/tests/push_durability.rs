@@ -551,6 +551,15 @@ enum Fault {
     Unavailable,
     RateLimited,
     Unauthorized,
+    /// 500 with an Okta error body.
+    ServerError,
+    /// 200 whose body is not JSON (a proxy's error page).
+    Malformed,
+    /// The headers, then the connection breaks before the body.
+    Reset,
+    /// Forwarded to the hub after 1.5 s: the spoke has given up (its timeout is shorter), but the
+    /// hub makes the user.
+    Slow,
 }
 
 #[derive(Clone)]
@@ -609,9 +618,75 @@ async fn proxy_handler(
                 )
                     .into_response(),
             ),
+            Some(Fault::ServerError) => Some(
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(json!({"errorCode": "E0000009", "errorSummary": "Internal Server Error"})),
+                )
+                    .into_response(),
+            ),
+            Some(Fault::Malformed) => Some(
+                (
+                    axum::http::StatusCode::OK,
+                    [("Content-Type", "application/json")],
+                    "<html><body>Bad gateway</body></html>",
+                )
+                    .into_response(),
+            ),
+            Some(Fault::Reset) => Some(
+                axum::response::Response::builder()
+                    .status(200)
+                    .header("Content-Type", "application/json")
+                    .body(axum::body::Body::from_stream(futures::StreamExt::then(
+                        futures::stream::iter([
+                            Ok(axum::body::Bytes::from_static(b"{\"id\": \"00u")),
+                            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+                                "the proxy breaks the connection",
+                            )),
+                        ]),
+                        // The headers and the first bytes go out before the break.
+                        |chunk| async move {
+                            if chunk.is_err() {
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                            }
+                            chunk
+                        },
+                    )))
+                    .unwrap(),
+            ),
+            Some(Fault::Slow) => {
+                // The hub's work goes on after the spoke hangs up (the handler is dropped then).
+                let (p, path_q, headers, body, login) =
+                    (p.clone(), path_q.clone(), headers.clone(), body.clone(), login.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                    let mut fwd = p
+                        .http
+                        .request(axum::http::Method::POST, format!("{}{path_q}", p.hub))
+                        .body(body);
+                    for (k, v) in &headers {
+                        if k != "host" && k != "content-length" {
+                            fwd = fwd.header(k, v);
+                        }
+                    }
+                    let status = fwd.send().await.unwrap().status().as_u16();
+                    assert_eq!(status, 200, "the slow create on the hub");
+                    p.creates.lock().unwrap().push((login, Instant::now(), 1));
+                });
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Some(axum::http::StatusCode::GATEWAY_TIMEOUT.into_response())
+            }
             None => None,
         };
-        let status = answer.as_ref().map(|a| a.status().as_u16()).unwrap_or(200);
+        if matches!(fault, Some(Fault::Slow)) {
+            // Recorded by the task that carries it out.
+            return answer
+                .unwrap_or_else(|| axum::http::StatusCode::GATEWAY_TIMEOUT.into_response());
+        }
+        let status = match fault {
+            Some(Fault::Reset) => 0,
+            _ => answer.as_ref().map(|a| a.status().as_u16()).unwrap_or(200),
+        };
         p.creates
             .lock()
             .unwrap()
@@ -831,4 +906,129 @@ async fn transient_and_rate_limited_answers_are_retried_and_401_opens_a_task_at_
     let (status, _) = hub_api.get("/api/v1/users/uma.unauth@example.com").await;
     assert_eq!(status, 404);
     assert!(!spoke.stderr().contains(&hub_token));
+}
+
+/// A target that misbehaves in every way a network can: a 500, a 200 that is not JSON, a
+/// connection that breaks mid-answer, an answer slower than the timeout (which the hub still
+/// carries out). Each is retried with backoff, and the slow create is found and linked on the
+/// next attempt, so the user exists once; a target that keeps failing past the attempt budget
+/// opens one task naming the fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misbehaving_target_is_retried_and_its_fault_named_in_a_task() {
+    let (hub, hub_token) = start_hub();
+    let hub_api = Api::new(&hub.url, &hub_token);
+    let (proxy_url, proxy) = start_proxy(&hub.url).await;
+    let spoke_token = random_token();
+    let spoke = Server::start(Options {
+        bootstrap_token: Some(spoke_token.clone()),
+        env: quiet_env(&[
+            ("ROSTER_TARGET_TIMEOUT_SECONDS", "1"),
+            ("ROSTER_PROVISIONING_BACKOFF_MS", "200"),
+            ("ROSTER_PROVISIONING_MAX_ATTEMPTS", "5"),
+        ]),
+        ..Options::default()
+    });
+    let api = Api::new(&spoke.url, &spoke_token);
+    let app_id = org2org_app(&api, &proxy_url, &hub_token).await;
+
+    let assign = |login: &'static str| {
+        let api = api.clone();
+        let app_id = app_id.clone();
+        async move {
+            let (status, user) = api
+                .post(
+                    "/api/v1/users?activate=true",
+                    json!({"profile": {"login": login, "email": login, "firstName": "Fay", "lastName": "Ult"}}),
+                )
+                .await;
+            assert_eq!(status, 200, "{user}");
+            let id = user["id"].as_str().unwrap().to_owned();
+            let (status, au) = api
+                .post(
+                    &format!("/api/v1/apps/{app_id}/users"),
+                    json!({"id": id, "scope": "USER"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{au}");
+            id
+        }
+    };
+
+    // Four faults, then the hub: the fourth (slow) attempt's create reached the hub after the
+    // spoke gave up, so the fifth finds the user and links it.
+    *proxy.faults.lock().unwrap() = vec![
+        Fault::ServerError,
+        Fault::Malformed,
+        Fault::Reset,
+        Fault::Slow,
+    ];
+    let fay = assign("fay.faults@example.com").await;
+    let au = wait_settled(&api, &app_id, &fay, Duration::from_secs(60)).await;
+    assert_eq!(au["syncState"], "SYNCHRONIZED", "{au}");
+    let (status, on_hub) = hub_api.get("/api/v1/users/fay.faults@example.com").await;
+    assert_eq!(status, 200, "{on_hub}");
+    assert_eq!(
+        au["externalId"], on_hub["id"],
+        "linked to the user the slow create made"
+    );
+    let (_, all) = hub_api.get("/api/v1/users?q=fay.faults").await;
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+    let creates: Vec<u16> = proxy
+        .creates
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(l, _, _)| l == "fay.faults@example.com")
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(
+        creates,
+        vec![500, 200, 0, 1],
+        "the fifth attempt created nothing"
+    );
+    let mut events = user_events(&api, &fay).await;
+    events.sort_by(|a, b| a["published"].as_str().cmp(&b["published"].as_str()));
+    let said: Vec<String> = events
+        .iter()
+        .filter(|e| e["outcome"]["result"] == "FAILURE")
+        .map(|e| {
+            e["outcome"]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(said.len(), 4, "{events:#?}");
+    for (reason, what) in said.iter().zip([
+        "Internal Server Error",
+        "not JSON",
+        "connection broke",
+        "timeout",
+    ]) {
+        assert!(reason.contains(what), "{reason:?} should name {what:?}");
+    }
+    let (_, tasks) = api.get(&format!("/api/v1/tasks?userId={fay}")).await;
+    assert_eq!(tasks.as_array().unwrap().len(), 0, "{tasks}");
+
+    // A target that keeps answering 500: five attempts with backoff, then one task that says so.
+    *proxy.faults.lock().unwrap() = vec![Fault::ServerError; 6];
+    let gus = assign("gus.gives.up@example.com").await;
+    let au = wait_settled(&api, &app_id, &gus, Duration::from_secs(60)).await;
+    assert_eq!(au["syncState"], "ERROR", "{au}");
+    let (_, tasks) = api
+        .get(&format!("/api/v1/tasks?userId={gus}&status=OPEN"))
+        .await;
+    let tasks = tasks.as_array().unwrap().clone();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0]["attempts"], 5, "{:?}", tasks[0]);
+    let error = &tasks[0]["lastError"];
+    assert_eq!(error["targetStatus"], 500, "{error}");
+    assert!(
+        error["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Internal Server Error"),
+        "{error}"
+    );
+    assert!(error["remediation"].is_string(), "{error}");
 }
