@@ -128,7 +128,7 @@ pub fn link_routes() -> Router<AppState> {
 /// `roster-console`, which builds on this crate) merged in under the same layers. `pages` serves
 /// the one-time link paths (see [`link_routes`]).
 pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
-    use okta::{email_servers, groups, policies, roles, schemas, tokens, users};
+    use okta::{brands, email_servers, groups, policies, roles, schemas, tokens, users};
     let api = Router::new()
         .route("/logs", get(logs::list_logs))
         .route("/users", get(users::list).post(users::create))
@@ -187,6 +187,32 @@ pub fn app_with(state: AppState, pages: Router<AppState>) -> Router {
                 .delete(email_servers::delete),
         )
         .route("/email-servers/{id}/test", post(email_servers::test))
+        .route("/brands", get(brands::list_brands))
+        .route("/brands/{brand_id}", get(brands::get_brand))
+        .route(
+            "/brands/{brand_id}/templates/email",
+            get(brands::list_templates),
+        )
+        .route(
+            "/brands/{brand_id}/templates/email/{name}",
+            get(brands::get_template),
+        )
+        .route(
+            "/brands/{brand_id}/templates/email/{name}/default-content",
+            get(brands::default_content),
+        )
+        .route(
+            "/brands/{brand_id}/templates/email/{name}/customizations",
+            get(brands::list_customizations)
+                .post(brands::create_customization)
+                .delete(brands::delete_all_customizations),
+        )
+        .route(
+            "/brands/{brand_id}/templates/email/{name}/customizations/{id}",
+            get(brands::get_customization)
+                .put(brands::replace_customization)
+                .delete(brands::delete_customization),
+        )
         .route("/api-tokens", get(tokens::list))
         .route("/api-tokens/{id}", get(tokens::get).delete(tokens::revoke))
         .merge(apps::router())

@@ -330,6 +330,17 @@ impl Modify for Security {
         crate::okta::email_servers::update,
         crate::okta::email_servers::delete,
         crate::okta::email_servers::test,
+        crate::okta::brands::list_brands,
+        crate::okta::brands::get_brand,
+        crate::okta::brands::list_templates,
+        crate::okta::brands::get_template,
+        crate::okta::brands::default_content,
+        crate::okta::brands::list_customizations,
+        crate::okta::brands::create_customization,
+        crate::okta::brands::delete_all_customizations,
+        crate::okta::brands::get_customization,
+        crate::okta::brands::replace_customization,
+        crate::okta::brands::delete_customization,
         crate::okta::authn::authn,
         crate::okta::authn::recovery_password,
         openapi_json
@@ -345,6 +356,7 @@ impl Modify for Security {
         (name = "SystemLog", description = "The System Log"),
         (name = "Authentication", description = "Primary authentication"),
         (name = "EmailServer", description = "Custom SMTP servers (passwords are never returned)"),
+        (name = "Brand", description = "The brand, its email templates and their customizations"),
         (name = "Meta", description = "This document")
     )
 )]

@@ -901,3 +901,211 @@ async fn email_servers_through_the_api_take_precedence_and_never_show_their_pass
     )
     .await;
 }
+
+#[tokio::test]
+async fn customized_templates_are_checked_when_saved_and_used_for_the_next_mail() {
+    let smtp = Smtp::start(free_port(), false);
+    let (server, api) = roster_with_smtp(&smtp.url());
+    let brands = api.ok(Method::GET, "/api/v1/brands", None).await;
+    let brand = brands[0]["id"].as_str().unwrap().to_owned();
+    let templates = api
+        .ok(
+            Method::GET,
+            &format!("/api/v1/brands/{brand}/templates/email"),
+            None,
+        )
+        .await;
+    let names: Vec<&str> = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "UserActivation",
+        "PasswordResetByAdmin",
+        "ForgotPassword",
+        "PasswordChanged",
+    ] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    let path =
+        format!("/api/v1/brands/{brand}/templates/email/PasswordResetByAdmin/customizations");
+    let (status, _) = api
+        .get("/api/v1/brands/nope/templates/email/PasswordResetByAdmin/customizations")
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = api
+        .get(&format!(
+            "/api/v1/brands/{brand}/templates/email/NoSuchTemplate/customizations"
+        ))
+        .await;
+    assert_eq!(status, 404);
+
+    // A rendering error is refused when the template is saved, naming the field.
+    let (status, e) = api
+        .post(
+            &path,
+            json!({"language": "en", "subject": "Hi ${user.profile.nickName}",
+                   "body": "<p>Reset: ${resetPasswordLink</p>"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["errorCode"], "E0000001");
+    assert_eq!(fields_of(&e), ["subject", "body"], "{e}");
+    assert!(e.to_string().contains("nickName"), "{e}");
+    // A reset mail without its link is refused too; so is a missing language.
+    let (status, e) = api
+        .post(
+            &path,
+            json!({"subject": "Hi", "body": "<p>No link here</p>"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(fields_of(&e), ["language", "body"], "{e}");
+    assert!(e.to_string().contains("resetPasswordLink"), "{e}");
+    assert!(api.get(&path).await.1.as_array().unwrap().is_empty());
+
+    // A good one is saved (the first is the default) and used by the next mail.
+    let (status, created) = api
+        .post(
+            &path,
+            json!({"language": "en", "subject": "${org.name} says: new password for ${user.profile.firstName}",
+                   "body": "<p>Dear ${user.profile.firstName},</p><p><a href=\"${resetPasswordLink}\">Choose it here</a></p>"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["isDefault"], true);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, e) = api
+        .post(
+            &path,
+            json!({"language": "en", "subject": "Again", "body": "${resetPasswordLink}"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["errorCode"].as_str()),
+        (409, Some("E0000182")),
+        "{e}"
+    );
+    let listed = api.ok(Method::GET, &path, None).await;
+    assert_eq!(listed[0]["id"], id.as_str());
+
+    let ada = user(
+        &api,
+        "ada@example.com",
+        "Ada",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{ada}/lifecycle/reset_password?sendEmail=true"),
+        None,
+    )
+    .await;
+    let mail = smtp.nth_to("ada@example.com", 1).await;
+    assert_eq!(
+        mail.header("Subject"),
+        "Example Org says: new password for Ada"
+    );
+    let link = mail.link(&format!("{}/reset_password/", server.url));
+    assert!(mail.text.contains("Choose it here: "), "{}", mail.text);
+    assert!(
+        mail.html
+            .contains(&format!("<a href=\"{link}\">Choose it here</a>")),
+        "{}",
+        mail.html
+    );
+    set_password_with_link(&server, &link, "Harbour-Seal-88").await;
+
+    // A bad replacement is refused and the saved one stays.
+    let (status, e) = api
+        .put(
+            &format!("{path}/{id}"),
+            json!({"language": "en", "subject": "ok", "body": "${activationLink} ${resetPasswordLink} ${"}),
+        )
+        .await;
+    assert_eq!(
+        (status, fields_of(&e)),
+        (400, vec!["body".to_owned()]),
+        "{e}"
+    );
+    let got = api.ok(Method::GET, &format!("{path}/{id}"), None).await;
+    assert!(got["subject"].as_str().unwrap().contains("says"), "{got}");
+
+    // Deleted, the template's mails use Roster's text again.
+    let (status, _) = api
+        .send(Method::DELETE, &format!("{path}/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/users/{ada}/lifecycle/reset_password?sendEmail=true"),
+        None,
+    )
+    .await;
+    let mail = smtp.nth_to("ada@example.com", 2).await;
+    assert_eq!(mail.header("Subject"), "Example Org: set a new password");
+    for verb in ["create", "delete"] {
+        assert!(!api
+            .events_of_type(&format!("system.email.template.customization.{verb}"))
+            .await
+            .is_empty());
+    }
+    assert_nowhere(&server, &api, &smtp, &[token_of(&link)]).await;
+}
+
+#[tokio::test]
+async fn expire_password_with_send_email_sends_the_notice_and_no_password() {
+    let smtp = Smtp::start(free_port(), false);
+    let (server, api) = roster_with_smtp(&smtp.url());
+    let cy = user(
+        &api,
+        "cy@example.com",
+        "Cy",
+        Some("Lantern-Fish-77"),
+        "activate=true",
+    )
+    .await;
+    // Without sendEmail, expiring sends nothing (as before).
+    let expired = api
+        .ok(
+            Method::POST,
+            &format!("/api/v1/users/{cy}/lifecycle/expire_password"),
+            None,
+        )
+        .await;
+    assert_eq!(expired["status"], "PASSWORD_EXPIRED", "{expired}");
+    let with_temp = api
+        .ok(
+            Method::POST,
+            &format!(
+                "/api/v1/users/{cy}/lifecycle/expire_password?tempPassword=true&sendEmail=true"
+            ),
+            None,
+        )
+        .await;
+    let temp = with_temp["tempPassword"].as_str().unwrap().to_owned();
+    let mail = smtp.nth_to("cy@example.com", 1).await;
+    assert_eq!(
+        mail.header("Subject"),
+        "Example Org: choose a new password at your next sign-in"
+    );
+    assert!(
+        mail.text.contains(&format!("{}/login", server.url)),
+        "{}",
+        mail.text
+    );
+    assert!(!mail.text.contains(&temp) && !mail.html.contains(&temp));
+    let sent = api
+        .events("eventType eq \"system.email.delivery\" and outcome.result eq \"SUCCESS\"")
+        .await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        sent[0]["debugContext"]["debugData"]["template"],
+        "PasswordExpired"
+    );
+    assert_eq!(smtp.mails().len(), 1, "the first expire_password sent mail");
+}

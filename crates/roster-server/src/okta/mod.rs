@@ -2,6 +2,7 @@
 //! conversions from the domain, and the handlers that use them.
 
 pub mod authn;
+pub mod brands;
 pub mod email_servers;
 pub mod groups;
 pub mod mail;
