@@ -75,6 +75,10 @@ pub enum DirectoryError {
     /// Something failed inside Roster; details go to the server log.
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// The database cannot do it now (down, busy, disk full); nothing was written.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(roster_store::Unavailable),
 }
 
 impl DirectoryError {
@@ -97,6 +101,7 @@ impl DirectoryError {
             DirectoryError::OldPasswordIncorrect => "oldPasswordIncorrect",
             DirectoryError::TokenInvalid { .. } => "tokenInvalid",
             DirectoryError::Internal(_) => "internal",
+            DirectoryError::Unavailable(_) => "unavailable",
         }
     }
 
@@ -143,6 +148,9 @@ impl DirectoryError {
             DirectoryError::OldPasswordIncorrect => "the current password given is not the user's password".into(),
             DirectoryError::TokenInvalid { kind } => format!("the {kind} link is unknown, was already used, or has expired"),
             DirectoryError::Internal(_) => "Roster failed while handling the request".into(),
+            DirectoryError::Unavailable(reason) => {
+                format!("the database is {reason}: nothing was changed")
+            }
         }
     }
 
@@ -166,6 +174,7 @@ impl DirectoryError {
             DirectoryError::OldPasswordIncorrect => "send the user's current password as oldPassword, or have an administrator reset the password".into(),
             DirectoryError::TokenInvalid { .. } => "ask an administrator for a new link (reset_password or activate with sendEmail=false)".into(),
             DirectoryError::Internal(_) => "retry; if it keeps failing, give the errorId to your Roster operator".into(),
+            DirectoryError::Unavailable(reason) => reason.remediation().into(),
         }
     }
 
@@ -196,6 +205,14 @@ impl From<StoreError> for DirectoryError {
                 message,
                 position: None,
             },
+            StoreError::Unavailable {
+                operation,
+                reason,
+                source,
+            } => {
+                tracing::warn!(operation, %reason, error = %source, "the database is unavailable");
+                DirectoryError::Unavailable(reason)
+            }
             other => {
                 tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store failure");
                 DirectoryError::Internal(other.to_string())

@@ -161,6 +161,18 @@ impl ApiError {
         .with_remediation("send a smaller body; split bulk work into several requests")
     }
 
+    /// The database cannot do it now: 507 when its disk is full, else 503 — a temporary
+    /// condition, not a fault of the request, and nothing was written.
+    pub fn unavailable(reason: roster_store::Unavailable) -> Self {
+        ApiError::new(
+            unavailable_status(reason),
+            "E0000010",
+            format!("Service unavailable: the database is {reason}"),
+        )
+        .with_cause(format!("the database is {reason}: nothing was changed"))
+        .with_remediation(reason.remediation())
+    }
+
     /// E0000009: an internal failure. The detail goes to the server log only.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
         let err = ApiError::new(
@@ -306,10 +318,19 @@ pub async fn okta_error_bodies(
     }
 }
 
+/// The status of an unavailable database: 507 Insufficient Storage for a full disk, else 503.
+pub fn unavailable_status(reason: roster_store::Unavailable) -> StatusCode {
+    match reason {
+        roster_store::Unavailable::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
 impl From<roster_store::StoreError> for ApiError {
     fn from(err: roster_store::StoreError) -> Self {
         use roster_store::StoreError;
         match &err {
+            StoreError::Unavailable { reason, .. } => ApiError::unavailable(*reason),
             StoreError::NotFound { kind, id } => ApiError::not_found(kind, id),
             StoreError::InvalidFilter { field, message } => {
                 ApiError::invalid_search("filter", format!("{field}: {message}"))

@@ -41,6 +41,16 @@ pub enum StoreError {
         source: sqlx::Error,
     },
 
+    /// The database cannot do this now, for a reason the operator can fix and that passes:
+    /// it is down or unreachable, busy, or out of disk space. Nothing was written.
+    #[error("the database is unavailable ({reason}) while trying to {operation}")]
+    Unavailable {
+        operation: &'static str,
+        reason: Unavailable,
+        #[source]
+        source: sqlx::Error,
+    },
+
     /// The schema migrations could not be applied.
     #[error("database migration failed")]
     Migration {
@@ -66,6 +76,7 @@ impl StoreError {
             StoreError::VersionConflict { .. } => "version_conflict",
             StoreError::InvalidFilter { .. } => "invalid_filter",
             StoreError::Database { .. } => "database",
+            StoreError::Unavailable { .. } => "unavailable",
             StoreError::Migration { .. } => "migration",
             StoreError::CorruptData { .. } => "corrupt_data",
             StoreError::Config { .. } => "config",
@@ -80,6 +91,7 @@ impl StoreError {
             StoreError::VersionConflict { .. } => "read the object again and reapply the change",
             StoreError::InvalidFilter { .. } => "correct the filter expression",
             StoreError::Database { .. } => "check that the database is reachable and has free space; the server log has the details",
+            StoreError::Unavailable { reason, .. } => reason.remediation(),
             StoreError::Migration { .. } => "check the server log; the database may have been changed by a newer Roster",
             StoreError::CorruptData { .. } => "the row was changed outside Roster; restore it from a backup",
             StoreError::Config { .. } => "pass a sqlite://PATH or postgres://... URL, or a writable data directory",
@@ -140,7 +152,79 @@ fn classify(operation: &'static str, source: sqlx::Error) -> StoreError {
             };
         }
     }
+    if let Some(reason) = unavailable(&source) {
+        return StoreError::Unavailable {
+            operation,
+            reason,
+            source,
+        };
+    }
     StoreError::Database { operation, source }
+}
+
+/// Why the database cannot answer now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Down, restarting or unreachable (PostgreSQL), or the connection pool has no connection.
+    Down,
+    /// Busy: a lock that did not come within the timeout, a serialization failure.
+    Busy,
+    /// The disk (or the database's quota) is full.
+    DiskFull,
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unavailable::Down => "down or unreachable",
+            Unavailable::Busy => "busy",
+            Unavailable::DiskFull => "out of disk space",
+        })
+    }
+}
+
+impl Unavailable {
+    pub fn remediation(self) -> &'static str {
+        match self {
+            Unavailable::Down => "retry shortly; if it lasts, check that the database server is running and reachable",
+            Unavailable::Busy => "retry shortly",
+            Unavailable::DiskFull => "free disk space on the database's volume (or raise its quota), then retry; reads keep working meanwhile",
+        }
+    }
+}
+
+/// Whether a database error means "not now" rather than "wrong": SQLite's BUSY, LOCKED and FULL;
+/// PostgreSQL's connection exceptions (08), insufficient resources (53: disk full, too many
+/// connections), operator intervention (57P: shutdown, cannot connect now) and transaction
+/// rollbacks (40: serialization failure, deadlock); a pool without connections; I/O errors.
+fn unavailable(source: &sqlx::Error) -> Option<Unavailable> {
+    match source {
+        sqlx::Error::PoolTimedOut => Some(Unavailable::Busy),
+        sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            Some(Unavailable::Down)
+        }
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            let code = code.as_ref();
+            if code.len() == 5 {
+                // A PostgreSQL SQLSTATE (SQLite's codes, extended ones included, have at most
+                // four digits).
+                return match code {
+                    "53100" => Some(Unavailable::DiskFull),
+                    c if c.starts_with("08") || c.starts_with("57P") => Some(Unavailable::Down),
+                    c if c.starts_with("53") || c.starts_with("40") => Some(Unavailable::Busy),
+                    _ => None,
+                };
+            }
+            // A SQLite result code: the primary code is the low byte of an extended one.
+            match code.parse::<i64>().ok()? & 0xff {
+                5 | 6 => Some(Unavailable::Busy),
+                13 => Some(Unavailable::DiskFull),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 fn conflict_field(name: &str) -> &'static str {

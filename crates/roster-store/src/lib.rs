@@ -65,7 +65,7 @@ mod tokens;
 mod users;
 
 pub use compile::{CompiledFilter, Entity};
-pub use error::StoreError;
+pub use error::{StoreError, Unavailable};
 pub use events::EVENT_BATCH_HINT;
 pub use imports::{ImportRecord, ImportRecordQuery, ImportWrite};
 pub use jobs::{DocMark, Job, NewJob, TaskQuery, TaskRecord};

@@ -837,3 +837,144 @@ async fn a_job_queued_on_one_server_wakes_the_workers_of_another() {
     drop(intake);
     pg.drop_db().await;
 }
+
+/// A tmpfs of its own, unmounted on drop (needs root, as the test command runs).
+struct Tmpfs {
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fs");
+        std::fs::create_dir(&path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "mount -t tmpfs failed: this test needs root (the test command runs as root)"
+        );
+        Tmpfs { path, _dir: dir }
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// SQLite on a disk that fills up: writes answer 507 with the cause and what to do (never a
+/// 500), reads keep working, the database stays intact, and writes work again once there is
+/// space.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_writes_with_507_and_recovers() {
+    let fs = Tmpfs::mount("3m");
+    let data = fs.path.join("data");
+    let token = random_token();
+    let server = Server::start(Options {
+        data_dir: Some(data.clone()),
+        bootstrap_token: Some(token.clone()),
+        env: quiet_env(),
+        ..Options::default()
+    });
+    let api = Client::new(&server.url, &token);
+    let filler = "x".repeat(900);
+    let mut created = Vec::new();
+    let refusal = loop {
+        let login = format!("fill{}@example.com", created.len());
+        let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/users?activate=false",
+                Some(
+                    json!({"profile": {"login": login, "email": login, "firstName": "Fill",
+                                        "lastName": "Er", "title": filler}}),
+                ),
+            )
+            .await;
+        if status != 200 {
+            break (status, body);
+        }
+        created.push(body["id"].as_str().unwrap().to_owned());
+        assert!(created.len() < 50_000, "the 3 MB disk never filled");
+    };
+    let (status, body) = refusal;
+    eprintln!(
+        "the disk filled after {} users: {status} {body}",
+        created.len()
+    );
+    assert_eq!(status, 507, "{body}");
+    assert_eq!(body["errorCode"], "E0000010", "{body}");
+    assert!(
+        body["errorSummary"]
+            .as_str()
+            .unwrap()
+            .contains("out of disk space"),
+        "{body}"
+    );
+    assert!(
+        body["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("free disk space"),
+        "{body}"
+    );
+    assert!(
+        created.len() > 10,
+        "only {} users before the disk filled",
+        created.len()
+    );
+
+    // Reads keep working.
+    let first = api
+        .ok(
+            reqwest::Method::GET,
+            &format!("/api/v1/users/{}", created[0]),
+            None,
+        )
+        .await;
+    assert_eq!(first["id"], created[0].as_str());
+    let page = api
+        .ok(reqwest::Method::GET, "/api/v1/users?limit=5", None)
+        .await;
+    assert_eq!(page.as_array().unwrap().len(), 5);
+
+    // Space returns: writes work again, without a restart.
+    fs.resize("64m");
+    let mut answer = (0, Value::Null);
+    for i in 0..20 {
+        let login = format!("after{i}@example.com");
+        answer = api
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/users?activate=false",
+                Some(json!({"profile": {"login": login, "email": login, "firstName": "Af", "lastName": "Ter"}})),
+            )
+            .await;
+        if answer.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answer.0, 200, "no write after space returned: {}", answer.1);
+    drop(server);
+    let integrity = sqlite_rows(&data, "PRAGMA integrity_check").await;
+    assert_eq!(integrity, ["ok"]);
+}

@@ -74,6 +74,7 @@ impl From<DirectoryError> for ApiError {
                 .with_error_cause("oldPassword: Old Password is not correct"),
             DirectoryError::TokenInvalid { .. } => ApiError::new(StatusCode::FORBIDDEN, "E0000011", "Invalid token provided"),
             DirectoryError::Internal(detail) => return ApiError::internal(detail),
+            DirectoryError::Unavailable(reason) => ApiError::unavailable(*reason),
         };
         let _ = field;
         base.with_cause(cause).with_remediation(remediation)

@@ -230,6 +230,14 @@ impl From<DirectoryError> for ScimError {
             }
             DirectoryError::OldPasswordIncorrect => ScimError::invalid_value(err.cause()),
             DirectoryError::Internal(detail) => ScimError::internal(detail),
+            DirectoryError::Unavailable(reason) => ScimError::new(
+                crate::error::unavailable_status(*reason),
+                None,
+                format!(
+                    "the database is {reason}: nothing was changed; {}",
+                    reason.remediation()
+                ),
+            ),
         }
     }
 }
