@@ -165,7 +165,8 @@ fn classify(operation: &'static str, source: sqlx::Error) -> StoreError {
 /// Why the database cannot answer now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unavailable {
-    /// Down, restarting or unreachable (PostgreSQL), or the connection pool has no connection.
+    /// Down, restarting or unreachable (PostgreSQL), or no connection came within the pool's
+    /// wait (the server is down, or overloaded).
     Down,
     /// Busy: a lock that did not come within the timeout, a serialization failure.
     Busy,
@@ -176,7 +177,7 @@ pub enum Unavailable {
 impl std::fmt::Display for Unavailable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Unavailable::Down => "down or unreachable",
+            Unavailable::Down => "down, unreachable or overloaded",
             Unavailable::Busy => "busy",
             Unavailable::DiskFull => "out of disk space",
         })
@@ -199,10 +200,10 @@ impl Unavailable {
 /// rollbacks (40: serialization failure, deadlock); a pool without connections; I/O errors.
 fn unavailable(source: &sqlx::Error) -> Option<Unavailable> {
     match source {
-        sqlx::Error::PoolTimedOut => Some(Unavailable::Busy),
-        sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            Some(Unavailable::Down)
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => Some(Unavailable::Down),
         sqlx::Error::Database(db) => {
             let code = db.code()?;
             let code = code.as_ref();

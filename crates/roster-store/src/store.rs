@@ -25,6 +25,10 @@ const SQLITE_POOL_SIZE: u32 = 4;
 const POSTGRES_POOL_SIZE: u32 = 10;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// PostgreSQL: how long a request waits for a connection. A server that is down or restarting
+/// makes every connect fail, and sqlx keeps trying until this ends: short, so that requests
+/// answer 503 at once instead of hanging (a saturated pool answers 503 too, "busy").
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Roster's storage over SQLite or PostgreSQL. Cheap to clone: clones share one pool.
 #[derive(Debug, Clone)]
@@ -119,7 +123,7 @@ impl Store {
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_POOL_SIZE)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(StoreError::db("connect to PostgreSQL"))?;

@@ -978,3 +978,211 @@ async fn a_full_disk_refuses_writes_with_507_and_recovers() {
     let integrity = sqlite_rows(&data, "PRAGMA integrity_check").await;
     assert_eq!(integrity, ["ok"]);
 }
+
+/// A PostgreSQL server of the test's own (initdb in a temporary directory, run as the
+/// `postgres` user on a free port), so it can be stopped and started without touching the
+/// machine's shared one. Stopped on drop.
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl OwnPostgres {
+    fn pg_ctl(&self, args: &[&str]) {
+        let data = self.dir.path().join("pgdata");
+        let cmd = format!(
+            "/usr/local/bin/pg_ctl -D {} -w -l {}/log {}",
+            data.display(),
+            self.dir.path().display(),
+            args.join(" ")
+        );
+        let status = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--", "sh", "-c", &cmd])
+            .status()
+            .expect("run pg_ctl");
+        assert!(status.success(), "pg_ctl {args:?} failed");
+    }
+
+    fn start_new() -> OwnPostgres {
+        let dir = tempfile::tempdir().unwrap();
+        std::process::Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let init = format!(
+            "/usr/local/bin/initdb -D {}/pgdata -U postgres --auth=trust >/dev/null",
+            dir.path().display()
+        );
+        let status = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--", "sh", "-c", &init])
+            .status()
+            .expect("run initdb");
+        assert!(status.success(), "initdb failed");
+        let pg = OwnPostgres { dir, port };
+        pg.start();
+        pg
+    }
+
+    fn start(&self) {
+        let opts = format!(
+            "-o '-p {} -k {} -c listen_addresses=127.0.0.1'",
+            self.port,
+            self.dir.path().display()
+        );
+        self.pg_ctl(&["start", &opts]);
+    }
+
+    fn stop(&self) {
+        self.pg_ctl(&["stop", "-m", "fast"]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("pgdata");
+        let cmd = format!(
+            "/usr/local/bin/pg_ctl -D {} -m immediate stop >/dev/null 2>&1",
+            data.display()
+        );
+        let _ = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--", "sh", "-c", &cmd])
+            .status();
+    }
+}
+
+/// PostgreSQL restarted under a spoke that is pushing: while it is down, requests fail fast
+/// with a 503 that says so (never a 500, never a hang); once it is back, the spoke resumes by
+/// itself, and every user reaches the hub exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_restart_answers_503_meanwhile_and_loses_nothing() {
+    const USERS: usize = 40;
+    let pg = OwnPostgres::start_new();
+    let hub_token = random_token();
+    let hub = Server::start(Options {
+        bootstrap_token: Some(hub_token.clone()),
+        env: quiet_env(),
+        ..Options::default()
+    });
+    let token = random_token();
+    let mut env = quiet_env();
+    env.push(("ROSTER_PROVISIONING_BACKOFF_MS".into(), "300".into()));
+    let spoke = Server::start(Options {
+        database_url: Some(pg.url()),
+        bootstrap_token: Some(token.clone()),
+        env,
+        ..Options::default()
+    });
+    let api = Client::new(&spoke.url, &token);
+    let (app_id, group_id) = org2org_with_group(&api, &hub.url, &hub_token).await;
+    let create = |i: usize| {
+        let login = format!("restart{i}@example.com");
+        json!({
+            "profile": {"login": login, "email": login, "firstName": "Re", "lastName": "Start"},
+            "credentials": {"password": {"value": format!("Restart-{i}-Aa9!x")}},
+            "groupIds": [group_id],
+        })
+    };
+    for i in 0..USERS / 2 {
+        api.ok(
+            reqwest::Method::POST,
+            "/api/v1/users?activate=true",
+            Some(create(i)),
+        )
+        .await;
+    }
+
+    // Down in the middle of the pushes.
+    pg.stop();
+    let t = Instant::now();
+    let (status, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/users?activate=true",
+            Some(create(999)),
+        )
+        .await;
+    let took = t.elapsed();
+    assert_eq!(status, 503, "a write while the database is down: {body}");
+    assert_eq!(body["errorCode"], "E0000010", "{body}");
+    assert!(
+        body["errorSummary"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable"),
+        "{body}"
+    );
+    let (status, body) = api.send(reqwest::Method::GET, "/api/v1/users", None).await;
+    assert_eq!(status, 503, "a read while the database is down: {body}");
+    eprintln!(
+        "while PostgreSQL was down: 503 in {:.2}s",
+        took.as_secs_f64()
+    );
+    assert!(took < Duration::from_secs(10), "no fast failure: {took:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Back: the spoke takes writes again by itself and finishes the pushes.
+    pg.start();
+    let t = Instant::now();
+    for i in USERS / 2..USERS {
+        loop {
+            let (status, body) = api
+                .send(
+                    reqwest::Method::POST,
+                    "/api/v1/users?activate=true",
+                    Some(create(i)),
+                )
+                .await;
+            if status == 200 {
+                break;
+            }
+            assert_eq!(status, 503, "{body}");
+            assert!(t.elapsed() < Duration::from_secs(60), "no recovery: {body}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    loop {
+        let users = api
+            .ok(
+                reqwest::Method::GET,
+                &format!("/api/v1/apps/{app_id}/users"),
+                None,
+            )
+            .await;
+        let users = users.as_array().unwrap();
+        if users.len() == USERS && users.iter().all(|u| u["syncState"] == "SYNCHRONIZED") {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "{} of {USERS} app users synchronized after the restart",
+            users
+                .iter()
+                .filter(|u| u["syncState"] == "SYNCHRONIZED")
+                .count()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let hub_api = Client::new(&hub.url, &hub_token);
+    let on_hub = hub_api.list_all("/api/v1/users").await;
+    let logins: HashSet<&str> = on_hub
+        .iter()
+        .map(|u| u["profile"]["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(on_hub.len(), USERS, "users on the hub");
+    assert_eq!(logins.len(), USERS, "a user reached the hub twice");
+    let (_, tasks) = api
+        .send(reqwest::Method::GET, "/api/v1/tasks?status=OPEN", None)
+        .await;
+    assert_eq!(tasks.as_array().unwrap().len(), 0, "open tasks: {tasks}");
+    drop(spoke);
+}
