@@ -1109,3 +1109,69 @@ async fn expire_password_with_send_email_sends_the_notice_and_no_password() {
     );
     assert_eq!(smtp.mails().len(), 1, "the first expire_password sent mail");
 }
+
+/// Seed 001 with mail, in Chromium: the hub converts a FEDERATION user to OKTA with
+/// `sendEmail=true`; the mail arrives at aiosmtpd; the browser opens its link, is refused a weak
+/// password under the hub's requirements, sets a good one, and signs in at `/login`.
+#[tokio::test]
+async fn seed_001_reset_by_email_in_a_browser() {
+    let smtp = Smtp::start(free_port(), false);
+    let (server, api) = roster_with_smtp(&smtp.url());
+    let (_, policies) = api.get("/api/v1/policies?type=PASSWORD").await;
+    let mut policy = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["system"] == true)
+        .cloned()
+        .unwrap();
+    let policy_id = policy["id"].as_str().unwrap().to_owned();
+    policy["settings"]["password"]["complexity"] = json!({"minLength": 10, "minLowerCase": 1,
+        "minUpperCase": 1, "minNumber": 1, "minSymbol": 1, "excludeUsername": true});
+    if let Some(obj) = policy.as_object_mut() {
+        obj.remove("_links");
+    }
+    api.ok(
+        Method::PUT,
+        &format!("/api/v1/policies/{policy_id}"),
+        Some(policy),
+    )
+    .await;
+    let carol = user(
+        &api,
+        "carol.fed@example.com",
+        "Carol",
+        None,
+        "activate=true&provider=true",
+    )
+    .await;
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/users/{carol}/lifecycle/reset_password?sendEmail=true"),
+            json!({"credentials": {"provider": {"type": "OKTA", "name": "OKTA"}}}),
+        )
+        .await;
+    assert_eq!((status, body.clone()), (200, json!({})), "{body}");
+    let mail = smtp.nth_to("carol.fed@example.com", 1).await;
+    let link = mail.link(&format!("{}/reset_password/", server.url));
+    let good = "Granite-Wren-19!";
+    let out = support::browser::run(
+        "seed001_mail.mjs",
+        &[
+            ("ROSTER_URL", &server.url),
+            ("LINK", &link),
+            ("LOGIN", "carol.fed@example.com"),
+            ("WEAK", "carol12345"),
+            ("GOOD", good),
+        ],
+    );
+    assert_eq!(out["signedIn"], true, "{out}");
+    let (status, authn) = api.authn("carol.fed@example.com", good).await;
+    assert_eq!((status, authn["status"].as_str()), (200, Some("SUCCESS")));
+    let after = api
+        .ok(Method::GET, &format!("/api/v1/users/{carol}"), None)
+        .await;
+    assert_eq!(after["credentials"]["provider"]["type"], "OKTA", "{after}");
+    assert_eq!(after["status"], "ACTIVE", "{after}");
+    assert_nowhere(&server, &api, &smtp, &[token_of(&link)]).await;
+}
