@@ -8,8 +8,9 @@
 //! validated by the HTTP surface (it names the fields); these use cases trust it.
 //!
 //! **Which server:** an enabled server made through the API takes precedence over
-//! `ROSTER_SMTP_URL`; at most one is enabled (enabling one disables the others), so the choice
-//! is never ambiguous. Without an enabled one, the operator's `ROSTER_SMTP_URL` is used.
+//! `ROSTER_SMTP_URL`; enabling one disables the others, so one is enabled. (Two enabled at the
+//! same moment by concurrent requests may both stay enabled; the oldest is then used, and the
+//! list shows both.) Without an enabled one, the operator's `ROSTER_SMTP_URL` is used.
 
 use roster_core::ids::{make_id, IdKind};
 use roster_core::{LogEvent, Timestamp};
