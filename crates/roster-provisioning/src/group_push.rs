@@ -40,7 +40,7 @@ use crate::error::{ConnectorError, ErrorKind, ProvisioningError};
 use crate::model::{App, UserProvisioning};
 
 /// The operation of a job that pushes one Group Push mapping.
-pub const PUSH_GROUP: &str = "group.push";
+pub const PUSH_GROUP: &str = crate::job_kind::JobKind::PushGroup.as_str();
 
 /// The document kind of the Group Push mappings of `app_id`.
 pub fn group_push_kind(app_id: &str) -> String {

@@ -26,16 +26,20 @@ pub mod crypto;
 pub mod email_settings;
 pub mod engine;
 pub mod error;
+mod escrow;
 pub mod group_push;
 mod http;
+pub mod job_kind;
 mod lifecycle;
 pub mod mail;
 pub mod model;
 mod observer;
 pub mod org2org;
 mod outbox;
+mod push_user;
 pub mod scim;
 pub mod transformations;
+mod worker;
 
 pub use connector::{Connector, MemberChanges, PushUser, RemoteGroup, RemoteUser};
 pub use crypto::{KeyRing, KeySource, MasterKey};
@@ -46,6 +50,7 @@ pub use engine::{
 pub use error::{ConnectorError, ErrorKind, ProvisioningError};
 pub use group_push::{GroupPushMapping, TargetGroup, PUSH_GROUP};
 pub use http::DEFAULT_TARGET_TIMEOUT;
+pub use job_kind::JobKind;
 pub use lifecycle::{DEACTIVATE_USER, REACTIVATE_USER};
 pub use mail::{MailConfig, MAIL_QUEUE, SEND_EMAIL};
 pub use model::{

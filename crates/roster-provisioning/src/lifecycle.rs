@@ -33,9 +33,9 @@ use crate::error::{ConnectorError, ErrorKind};
 use crate::model::{app_user_kind, App, AppUser, ESCROW_KIND};
 
 /// The operation of a job that deactivates (or deletes) the target user.
-pub const DEACTIVATE_USER: &str = "user.deactivate";
+pub const DEACTIVATE_USER: &str = crate::job_kind::JobKind::DeactivateUser.as_str();
 /// The operation of a job that reactivates the target user, then pushes it as `user.push`.
-pub const REACTIVATE_USER: &str = "user.reactivate";
+pub const REACTIVATE_USER: &str = crate::job_kind::JobKind::ReactivateUser.as_str();
 
 /// Whether pushes run for this app at all.
 pub(crate) fn pushing(app: &App) -> bool {

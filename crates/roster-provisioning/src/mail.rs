@@ -29,7 +29,7 @@ use crate::engine::{backoff, plus, task_id_for, Provisioning, Result, StepOutcom
 use crate::error::ErrorKind;
 
 /// The operation of a job that delivers one mail.
-pub const SEND_EMAIL: &str = "email.send";
+pub const SEND_EMAIL: &str = crate::job_kind::JobKind::SendEmail.as_str();
 /// The `app_id` of mail jobs and their tasks: mail belongs to no application.
 pub const MAIL_QUEUE: &str = "email";
 /// The System Log event of every delivery outcome.
