@@ -5,6 +5,8 @@
 // - button[data-copy]: copy the value of the input it names.
 // - form[data-live]: after a change, fetch the fragment at data-live with the form's values and
 //   put it into the element named by data-target (a policy's requirement sentence).
+// - ul[data-check-password]: mark each password requirement met or unmet as the user types in
+//   the field it names (end-user pages; the server's check still decides).
 (function () {
   "use strict";
 
@@ -82,7 +84,61 @@
     form.addEventListener("change", update);
   }
 
+  // Character classes as roster-core counts them (char::is_lowercase, is_uppercase, is_numeric;
+  // a symbol is anything visible that is not a letter or a number).
+  var LOWER = /\p{Lowercase}/u, UPPER = /\p{Uppercase}/u, NUMBER = /\p{N}/u;
+  var LETTER_OR_NUMBER = /[\p{Alphabetic}\p{N}]/u, SPACE_OR_CONTROL = /[\s\p{Cc}]/u;
+
+  function passwordStats(password) {
+    var s = { chars: 0, lower: 0, upper: 0, number: 0, symbol: 0 };
+    Array.from(password).forEach(function (c) {
+      s.chars += 1;
+      if (LOWER.test(c)) s.lower += 1;
+      else if (UPPER.test(c)) s.upper += 1;
+      else if (NUMBER.test(c)) s.number += 1;
+      else if (!LETTER_OR_NUMBER.test(c) && !SPACE_OR_CONTROL.test(c)) s.symbol += 1;
+    });
+    return s;
+  }
+
+  function ruleMet(li, password, s) {
+    var bound = Number(li.dataset.bound || 0);
+    var forbidden = (li.dataset.forbidden || "").split("\n").filter(Boolean);
+    var lowered = password.toLowerCase();
+    switch (li.dataset.rule) {
+      case "minLength": return s.chars >= bound;
+      case "maxLength": return s.chars <= bound;
+      case "minLowerCase": return s.lower >= bound;
+      case "minUpperCase": return s.upper >= bound;
+      case "minNumber": return s.number >= bound;
+      case "minSymbol": return s.symbol >= bound;
+      case "minCharacterGroups":
+        return [s.lower, s.upper, s.number, s.symbol].filter(function (n) { return n > 0; }).length >= bound;
+      case "excludeUsername": case "excludeFirstName": case "excludeLastName":
+        return !forbidden.some(function (f) { return lowered.indexOf(f) >= 0; });
+      default: return null;
+    }
+  }
+
+  function checkPassword(list) {
+    var input = document.getElementById(list.dataset.checkPassword);
+    if (!input) return;
+    var update = function () {
+      var password = input.value;
+      var s = passwordStats(password);
+      list.querySelectorAll("li[data-bound]").forEach(function (li) {
+        var met = ruleMet(li, password, s);
+        if (met === null) return;
+        li.classList.toggle("met", password.length > 0 && met);
+        li.classList.toggle("unmet", password.length > 0 && !met);
+      });
+    };
+    input.addEventListener("input", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("ul[data-check-password]").forEach(checkPassword);
     document.querySelectorAll("[data-poll]").forEach(poll);
     document.querySelectorAll("form[data-live]").forEach(live);
   });

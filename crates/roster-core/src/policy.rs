@@ -713,6 +713,45 @@ impl Requirement {
         }
     }
 
+    /// The number the requirement counts (`minLength`'s minimum, ...), if it counts one.
+    pub fn bound(&self) -> Option<u32> {
+        match *self {
+            Requirement::MinLength { min }
+            | Requirement::MinLowerCase { min }
+            | Requirement::MinUpperCase { min }
+            | Requirement::MinNumber { min }
+            | Requirement::MinSymbol { min }
+            | Requirement::MinCharacterGroups { min } => Some(min),
+            Requirement::MaxLength { max } => Some(max),
+            Requirement::History { count } => Some(count),
+            Requirement::MinAge { minutes } => Some(minutes),
+            _ => None,
+        }
+    }
+
+    /// For the exclusion rules, the lowercase strings a password must not contain for this user
+    /// (the parts of the login, the first or last name when long enough); empty otherwise. A
+    /// page uses them to check the rule as the user types; [`PasswordPolicy::check`] decides.
+    pub fn forbidden_parts(
+        &self,
+        login: &str,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+    ) -> Vec<String> {
+        let name = |n: Option<&str>| {
+            n.map(|n| n.trim().to_lowercase())
+                .filter(|n| n.chars().count() >= MIN_NAME_CHARS)
+                .into_iter()
+                .collect()
+        };
+        match self {
+            Requirement::ExcludeUsername => username_fragments(login),
+            Requirement::ExcludeFirstName => name(first_name),
+            Requirement::ExcludeLastName => name(last_name),
+            _ => Vec::new(),
+        }
+    }
+
     /// The requirement in a few words, as in Okta's list (`at least 10 characters`, `a symbol`),
     /// or as a whole sentence for history and minimum age.
     pub fn describe(&self) -> String {

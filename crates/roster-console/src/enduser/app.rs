@@ -1,5 +1,6 @@
 //! `/app`: the signed-in user's own page (profile, assigned apps, change password, sign out).
 
+use super::requirements::{requirement_views, RequirementView};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -35,7 +36,7 @@ struct AppPage {
     /// Whether Roster holds this user's password (not for FEDERATION users).
     can_change: bool,
     provider: String,
-    requirements: String,
+    requirements: Vec<RequirementView>,
     changed: bool,
     error: Option<ErrorView>,
 }
@@ -73,7 +74,7 @@ async fn app_page(
     }
     apps.sort_by_key(|a| a.label.to_lowercase());
     let requirements = match state.directory.policy_for_user(user).await {
-        Ok(policy) => policy.requirements_summary(),
+        Ok(policy) => requirement_views(&policy, user),
         Err(e) => return failure(ApiError::from(e)),
     };
     let provider = &user.credentials.provider.kind;

@@ -5,6 +5,7 @@
 //! The token is in the URL, never in a log line (`roster-server`'s request span redacts these
 //! paths), and the pages send `Referrer-Policy: no-referrer`.
 
+use super::requirements::{requirement_views, RequirementView};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -31,7 +32,7 @@ struct LinkPage {
     /// The path the form posts to (the link itself).
     action: String,
     login: String,
-    requirements: String,
+    requirements: Vec<RequirementView>,
     csrf: String,
     error: Option<ErrorView>,
 }
@@ -49,7 +50,7 @@ async fn link_page(
     error: Option<ErrorView>,
 ) -> Response {
     let requirements = match state.directory.policy_for_user(user).await {
-        Ok(policy) => policy.requirements_summary(),
+        Ok(policy) => requirement_views(&policy, user),
         Err(e) => return failure(ApiError::from(e)),
     };
     let csrf = random_csrf();

@@ -1,5 +1,6 @@
 //! `/login`, `/logout` and the change of an expired password found at sign-in.
 
+use super::requirements::{requirement_views, RequirementView};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -170,7 +171,7 @@ pub async fn logout(
 struct ExpiredPage {
     login: String,
     csrf: String,
-    requirements: String,
+    requirements: Vec<RequirementView>,
     error: Option<ErrorView>,
 }
 
@@ -181,8 +182,8 @@ async fn expired_page(
     error: Option<ErrorView>,
 ) -> Response {
     let requirements = match state.directory.policy_for_user(&session.user).await {
-        Ok(policy) => policy.requirements_summary(),
-        Err(_) => String::new(),
+        Ok(policy) => requirement_views(&policy, &session.user),
+        Err(_) => Vec::new(),
     };
     render(
         status,

@@ -11,6 +11,7 @@ mod app;
 mod forgot;
 mod links;
 mod login;
+mod requirements;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, State};

@@ -19,6 +19,16 @@ await main(async (browser) => {
   assert.match(requirements, /no parts of your username/);
   await shot(page, "seed001-mail-reset-form");
 
+  // Typing marks each requirement the page can check: the weak one leaves some unmet, the good
+  // one meets them all.
+  await page.fill("#newPassword", env("WEAK"));
+  const unmet = await page.locator("#requirements li.unmet").count();
+  assert.ok(unmet > 0, "a weak password leaves requirements unmet as it is typed");
+  await shot(page, "seed001-mail-typing-weak");
+  await page.fill("#newPassword", env("GOOD"));
+  assert.equal(await page.locator("#requirements li.unmet").count(), 0, "the good password meets every rule");
+  assert.ok((await page.locator("#requirements li.met").count()) >= 3);
+
   const refused = await setPassword(page, env("WEAK"));
   assert.match(refused, /Password requirements were not met/, "the weak password is refused");
   await shot(page, "seed001-mail-weak-refused");
