@@ -481,17 +481,35 @@ async fn run_story(s: Story, key_file: bool) {
         ))
         .await;
     assert_eq!(dismissed["status"], "DISMISSED", "{dismissed}");
-    for _ in 0..2 {
-        let (status, body) = s
+    // The unassignment deactivates the hub user (the app deactivates on unassignment, and the
+    // failed push had reached the hub); the administrator then deletes it.
+    let mut hub_dan = Value::Null;
+    for _ in 0..400 {
+        hub_dan = s
             .hub_api
-            .send(
-                reqwest::Method::DELETE,
-                &format!("/api/v1/users/{hub_dan_id}"),
-                None,
-            )
-            .await;
-        assert_eq!(status, 204, "{body}");
+            .get(&format!("/api/v1/users/{hub_dan_id}"))
+            .await
+            .1;
+        if hub_dan["status"] == "DEPROVISIONED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert_eq!(
+        hub_dan["status"], "DEPROVISIONED",
+        "the unassignment deactivates the hub user: {hub_dan}"
+    );
+    let (status, body) = s
+        .hub_api
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/users/{hub_dan_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, _) = s.hub_api.get(&format!("/api/v1/users/{hub_dan_id}")).await;
+    assert_eq!(status, 404, "the hub user is deleted");
     let au = assign(&s, dan_id).await;
     assert_eq!(au["syncState"], "SYNCHRONIZED", "{au}");
     assert_ne!(au["externalId"], hub_dan_id, "a new hub user: {au}");
