@@ -16,45 +16,65 @@ use support::{Options, Server};
 #[test]
 fn schemathesis_finds_no_server_error_and_no_schema_violation() {
     let token = support::random_token();
+    // No rate limit: with the default one most generated requests were answered 429 and the
+    // operations behind them were barely exercised.
     let server = Server::start(Options {
         bootstrap_token: Some(token.clone()),
+        env: vec![(
+            "ROSTER_RATE_LIMIT_PER_MINUTE".to_owned(),
+            "1000000000".to_owned(),
+        )],
         ..Options::default()
     });
-    let report_dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(support::test_python());
-    cmd.args(["-m", "schemathesis.cli", "run"])
-        .arg(format!("{}/api/v1/openapi.json", server.url))
-        .args([
-            "--checks",
-            "not_a_server_error,response_schema_conformance",
-            "--phases",
-            // Not `stateful`: it would chain links across operations (and could revoke the
-            // token the run uses); each operation is exercised on its own.
-            "examples,coverage,fuzzing",
-            "--max-examples",
-            "15",
-            "--max-time",
-            "120",
-            "--workers",
-            "2",
-            "--seed",
-            "20261122",
-            "--no-color",
-            "--generation-database",
-            "none",
-            "--request-timeout",
-            "20",
-        ])
-        // `DELETE /api-tokens/current` revokes the token of the request (as Okta does), which
-        // would turn the rest of the run into 401s; revoking is covered by tests/api_errors.rs.
-        .args(["--exclude-operation-id", "revokeApiToken"])
-        .arg("-H")
-        .arg(format!("Authorization: SSWS {token}"))
-        .arg("--report-dir")
-        .arg(report_dir.path())
-        .current_dir(report_dir.path())
-        .env_remove("SCHEMATHESIS_CONFIG");
-    let output = cmd.output().expect("run schemathesis");
+    let run = || {
+        let report_dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(support::test_python());
+        cmd.args(["-m", "schemathesis.cli", "run"])
+            .arg(format!("{}/api/v1/openapi.json", server.url))
+            .args([
+                "--checks",
+                "not_a_server_error,response_schema_conformance",
+                "--phases",
+                // Not `stateful`: it would chain links across operations (and could revoke the
+                // token the run uses); each operation is exercised on its own.
+                "examples,coverage,fuzzing",
+                "--max-examples",
+                "15",
+                "--max-time",
+                "120",
+                "--workers",
+                "2",
+                "--seed",
+                "20261122",
+                "--no-color",
+                "--generation-database",
+                "none",
+                "--request-timeout",
+                "20",
+            ])
+            // `DELETE /api-tokens/current` revokes the token of the request (as Okta does),
+            // which would turn the rest of the run into 401s; revoking is covered by
+            // tests/api_errors.rs.
+            .args(["--exclude-operation-id", "revokeApiToken"])
+            .arg("-H")
+            .arg(format!("Authorization: SSWS {token}"))
+            .arg("--report-dir")
+            .arg(report_dir.path())
+            .current_dir(report_dir.path())
+            .env_remove("SCHEMATHESIS_CONFIG");
+        cmd.output().expect("run schemathesis")
+    };
+    // CPython 3.11 before 3.11.8 sometimes raises "AST constructor recursion depth mismatch"
+    // inside hypothesis while it describes a strategy: a crash of the tool, not a finding about
+    // the server. Such a run (and only such a run: no failure reported) is run once more.
+    let tool_crash = |out: &str| {
+        out.contains("AST constructor recursion depth mismatch") && !out.contains("FAILURES")
+    };
+    let mut output = run();
+    if !output.status.success() && tool_crash(&String::from_utf8_lossy(&output.stdout)) {
+        eprintln!("schemathesis crashed inside hypothesis (a CPython 3.11 bug); running it again");
+        output = run();
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
